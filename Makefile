@@ -1,0 +1,116 @@
+# payportal: build, run, test, fuzz and benchmark.
+#
+#   make          build the portal (one binary, Kore single-binary mode)
+#   make run      the embedded demo: private PostgreSQL, TLS proxy, demo data
+#   make test     every test: unit, Mustache spec, fuzz smoke, end to end, browser
+#   make fuzz     longer fuzzing runs (FUZZ_SECONDS per harness)
+#   make bench    benchmarks
+
+SHELL :=	/bin/bash
+BUILD :=	build
+CC ?=		cc
+
+# Kore's own warning set, plus -Werror.
+WARN =		-Wall -Wextra -Wno-unused-parameter -Werror \
+		-Wmissing-declarations -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wsign-compare
+SAN =		-fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=undefined
+
+# Parsers and domain code that do not depend on Kore: unit-tested and fuzzed.
+CORE_SRC :=	$(shell grep -L -e '<kore/' -e 'embed_files' src/*.c 2>/dev/null)
+UNIT_TESTS :=	$(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+FUZZERS :=	$(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq
+FUZZ_LIBS =	-lcrypto -lpq
+FUZZ_SECONDS ?=	300
+SMOKE_SECONDS ?= 4
+
+SRC_FILES :=	$(wildcard src/*.c src/*.h)
+EMBED_FILES :=	$(wildcard templates/*.html assets/* sql/*.sql)
+KORE_CONF :=	conf/build.conf conf/payportal.conf
+
+.PHONY: all deps unit fuzz-smoke fuzz run e2e test bench clean
+
+all: $(BUILD)/payportal
+
+# Debian packages the build and the tests need; installed once, as root.
+DEB_PKGS =	kore haproxy postgresql-15 postgresql-contrib libpq-dev \
+		libcurl4-openssl-dev libssl-dev libcriterion-dev libjansson-dev \
+		libargon2-dev libqrencode-dev clang libclang-rt-14-dev wrk \
+		chromium nodejs openssl curl ca-certificates procps
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps:
+	@mkdir -p $(BUILD)
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+$(BUILD)/embed: tools/embed.c | $(BUILD)/.deps
+	$(CC) -O2 -Wall -Werror -o $@ $<
+
+# The product, and the same code with ASan and UBSan for the tests.
+$(BUILD)/payportal: $(SRC_FILES) $(EMBED_FILES) $(KORE_CONF) $(BUILD)/embed
+	tools/kodev-build.sh prod $@
+
+$(BUILD)/payportal-test: $(SRC_FILES) $(EMBED_FILES) $(KORE_CONF) $(BUILD)/embed
+	tools/kodev-build.sh test $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRC) src/*.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -I/usr/include/postgresql -o $@ $< $(CORE_SRC) $(UNIT_LIBS)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t --jobs=1; done
+
+E2E_SRC :=	$(wildcard tests/e2e/test_*.c) tests/e2e/e2e.c
+
+$(BUILD)/e2e-tests: $(E2E_SRC) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.deps
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
+	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lcurl
+
+tests/browser/node_modules: tests/browser/package.json | $(BUILD)/.deps
+	cd tests/browser && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests tests/browser/node_modules
+	tests/e2e/run.sh
+
+# Everything, as CI runs it.
+test: unit fuzz-smoke e2e
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) src/*.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I/usr/include/postgresql -o $@ $< $(CORE_SRC) $(FUZZ_LIBS)
+
+# Each harness runs briefly on a copy of its checked-in corpus so none rots.
+fuzz-smoke: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		n=$$(basename $$f); c=$(BUILD)/fuzz/corpus-$$n; \
+		rm -rf $$c; mkdir -p $$c; cp tests/fuzz/corpus/$$n/* $$c/ 2>/dev/null || true; \
+		d=""; [ -f tests/fuzz/$$n.dict ] && d="-dict=tests/fuzz/$$n.dict"; \
+		echo "== $$n ($(SMOKE_SECONDS)s)"; \
+		$$f $$d -max_total_time=$(SMOKE_SECONDS) -print_final_stats=0 $$c >$(BUILD)/fuzz/$$n.log 2>&1 || \
+			{ tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+	done
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		n=$$(basename $$f); mkdir -p tests/fuzz/corpus/$$n; \
+		d=""; [ -f tests/fuzz/$$n.dict ] && d="-dict=tests/fuzz/$$n.dict"; \
+		$$f $$d -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$n; \
+	done
+
+clean:
+	rm -rf $(BUILD)
+run: $(BUILD)/payportal
+	tools/demo.sh

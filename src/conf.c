@@ -1,0 +1,587 @@
+/*
+ * Runtime configuration parser. Plain C so it can be unit-tested; the server
+ * and the command-line modes share it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conf.h"
+
+#define CONF_MAX_FILE	(256 * 1024)
+#define CONF_MAX_LINE	4096
+
+struct conf_setting {
+	const char	*name;
+	int		(*set)(struct conf *, const char *, const char *,
+			    char *, size_t);
+	size_t		 off;	/* of the char * field, for conf_set_string */
+};
+
+static int	conf_set_string(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_listen(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_workers(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_conn_max(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_url(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_proxies(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_key(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_keys(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_link_days(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_log_level(struct conf *, const char *, const char *,
+		    char *, size_t);
+static char	**conf_field(struct conf *, const char *);
+static int	conf_number(const char *, const char *, long long, long long,
+		    long long *, char *, size_t);
+static int	conf_hex(const char *, unsigned char *, size_t, size_t *);
+
+#define F(x)	offsetof(struct conf, x)
+
+static const struct conf_setting conf_settings[] = {
+	{ "listen",			conf_set_listen,	0 },
+	{ "workers",			conf_set_workers,	0 },
+	{ "runas",			conf_set_string,	F(runas) },
+	{ "database",			conf_set_string,	F(database) },
+	{ "database_connections",	conf_set_conn_max,	0 },
+	{ "public_url",			conf_set_url,		F(public_url) },
+	{ "trusted_proxies",		conf_set_proxies,	0 },
+	{ "signing_key",		conf_set_key,		0 },
+	{ "signing_keys",		conf_set_keys,		0 },
+	{ "link_days",			conf_set_link_days,	0 },
+	{ "gateway_url",		conf_set_url,		F(gateway_url) },
+	{ "gateway_secret_key",		conf_set_string,
+	    F(gateway_secret_key) },
+	{ "gateway_publishable_key",	conf_set_string,
+	    F(gateway_publishable_key) },
+	{ "gateway_webhook_secret",	conf_set_string,
+	    F(gateway_webhook_secret) },
+	{ "gateway_version",		conf_set_string,	F(gateway_version) },
+	{ "smtp_url",			conf_set_url,		F(smtp_url) },
+	{ "smtp_from",			conf_set_string,	F(smtp_from) },
+	{ "log_level",			conf_set_log_level,	0 },
+	{ NULL,				NULL,			0 },
+};
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_host = strdup("127.0.0.1");
+	c->listen_port = strdup("8080");
+	c->workers = 2;
+	c->db_conn_max = 8;
+	c->trusted_proxies[0] = strdup("127.0.0.1");
+	c->ntrusted = 1;
+	c->link_days = 30;
+	c->gateway_version = strdup("2024-06-20");
+	c->log_level = CONF_LOG_INFO;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t		i;
+
+	free(c->listen_host);
+	free(c->listen_port);
+	free(c->runas);
+	free(c->database);
+	free(c->public_url);
+	for (i = 0; i < c->ntrusted; i++)
+		free(c->trusted_proxies[i]);
+	free(c->gateway_url);
+	free(c->gateway_secret_key);
+	free(c->gateway_publishable_key);
+	free(c->gateway_webhook_secret);
+	free(c->gateway_version);
+	free(c->smtp_url);
+	free(c->smtp_from);
+	OPENSSL_cleanse(c->keys, sizeof(c->keys));
+	memset(c, 0, sizeof(*c));
+}
+
+static char **
+conf_field(struct conf *c, const char *name)
+{
+	const struct conf_setting	*s;
+
+	for (s = conf_settings; s->name != NULL; s++) {
+		if (!strcmp(s->name, name) && s->off != 0)
+			return ((char **)((char *)c + s->off));
+	}
+	return (NULL);
+}
+
+static int
+conf_set_string(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	char		**field;
+
+	if ((field = conf_field(c, name)) == NULL)
+		return (0);
+	if (*val == '\0') {
+		snprintf(err, errlen, "%s: must not be empty", name);
+		return (0);
+	}
+	free(*field);
+	if ((*field = strdup(val)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return (0);
+	}
+	return (1);
+}
+
+static int
+conf_set_url(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	const char	*rest;
+	char		*copy;
+	size_t		 len;
+
+	if (!strncmp(val, "https://", 8))
+		rest = val + 8;
+	else if (!strncmp(val, "http://", 7))
+		rest = val + 7;
+	else if (!strncmp(val, "smtp://", 7) || !strncmp(val, "smtps://", 8))
+		rest = strstr(val, "://") + 3;
+	else {
+		snprintf(err, errlen, "%s: '%s' is not an http(s):// or "
+		    "smtp(s):// URL", name, val);
+		return (0);
+	}
+	if (*rest == '\0' || *rest == '/' || strpbrk(val, " \t\"<>") != NULL) {
+		snprintf(err, errlen, "%s: '%s' has no valid host", name, val);
+		return (0);
+	}
+	if (!conf_set_string(c, name, val, err, errlen))
+		return (0);
+
+	/* Links are built as public_url + "/pay/...": keep no trailing '/'. */
+	copy = *conf_field(c, name);
+	len = strlen(copy);
+	while (len > 0 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	return (1);
+}
+
+static int
+conf_number(const char *name, const char *val, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(val, &end, 10);
+	if (*val == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
+	    !isdigit((unsigned char)*val)) {
+		snprintf(err, errlen, "%s: '%s' is not a number from %lld "
+		    "to %lld", name, val, min, max);
+		return (0);
+	}
+	*out = n;
+	return (1);
+}
+
+static int
+conf_set_listen(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	const char	*colon;
+	long long	 port;
+	char		*host;
+
+	if ((colon = strrchr(val, ':')) == NULL || colon == val) {
+		snprintf(err, errlen, "%s: '%s' is not host:port", name, val);
+		return (0);
+	}
+	if (!conf_number(name, colon + 1, 1, 65535, &port, err, errlen))
+		return (0);
+	if ((host = strndup(val, (size_t)(colon - val))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return (0);
+	}
+	free(c->listen_host);
+	free(c->listen_port);
+	c->listen_host = host;
+	c->listen_port = strdup(colon + 1);
+	return (c->listen_port != NULL);
+}
+
+static int
+conf_set_workers(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	long long	n;
+
+	if (!conf_number(name, val, 1, 64, &n, err, errlen))
+		return (0);
+	c->workers = (int)n;
+	return (1);
+}
+
+static int
+conf_set_conn_max(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	long long	n;
+
+	if (!conf_number(name, val, 1, 1000, &n, err, errlen))
+		return (0);
+	c->db_conn_max = (int)n;
+	return (1);
+}
+
+static int
+conf_set_link_days(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	long long	n;
+
+	if (!conf_number(name, val, 1, 3650, &n, err, errlen))
+		return (0);
+	c->link_days = (int)n;
+	return (1);
+}
+
+static int
+conf_set_log_level(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	if (!strcmp(val, "error"))
+		c->log_level = CONF_LOG_ERROR;
+	else if (!strcmp(val, "warning"))
+		c->log_level = CONF_LOG_WARNING;
+	else if (!strcmp(val, "info"))
+		c->log_level = CONF_LOG_INFO;
+	else if (!strcmp(val, "debug"))
+		c->log_level = CONF_LOG_DEBUG;
+	else {
+		snprintf(err, errlen, "%s: '%s' is not one of error, warning, "
+		    "info, debug", name, val);
+		return (0);
+	}
+	return (1);
+}
+
+static int
+conf_set_proxies(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	char		*copy, *p, *tok;
+	size_t		 i;
+
+	for (i = 0; i < c->ntrusted; i++)
+		free(c->trusted_proxies[i]);
+	c->ntrusted = 0;
+	if ((copy = strdup(val)) == NULL)
+		return (0);
+	p = copy;
+	while ((tok = strsep(&p, " ,")) != NULL) {
+		if (*tok == '\0')
+			continue;
+		if (c->ntrusted == CONF_MAX_PROXIES) {
+			snprintf(err, errlen, "%s: more than %d addresses",
+			    name, CONF_MAX_PROXIES);
+			free(copy);
+			return (0);
+		}
+		c->trusted_proxies[c->ntrusted++] = strdup(tok);
+	}
+	free(copy);
+	return (1);
+}
+
+static int
+conf_hex(const char *s, unsigned char *out, size_t max, size_t *outlen)
+{
+	size_t		 i, len;
+	unsigned int	 v;
+
+	len = strlen(s);
+	if (len % 2 != 0 || len / 2 > max)
+		return (0);
+	for (i = 0; i < len; i += 2) {
+		if (!isxdigit((unsigned char)s[i]) ||
+		    !isxdigit((unsigned char)s[i + 1]) ||
+		    sscanf(s + i, "%2x", &v) != 1)
+			return (0);
+		out[i / 2] = (unsigned char)v;
+	}
+	*outlen = len / 2;
+	return (1);
+}
+
+/* "signing_key = <id> <active|verify|retired> <hex secret, 32-64 bytes>" */
+static int
+conf_set_key(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	struct link_key	*k;
+	char		 id[64], state[16], hex[160];
+	size_t		 i;
+
+	if (sscanf(val, "%63s %15s %159s", id, state, hex) != 3) {
+		snprintf(err, errlen, "%s: expected '<id> <active|verify|"
+		    "retired> <hex secret>'", name);
+		return (0);
+	}
+	if (!link_key_valid_id(id)) {
+		snprintf(err, errlen, "%s: key id '%s' must be 1-%d characters "
+		    "of a-z, 0-9, '_' or '-'", name, id, LINK_KEYID_MAX);
+		return (0);
+	}
+	for (i = 0; i < c->nkeys; i++) {
+		if (!strcmp(c->keys[i].id, id)) {
+			snprintf(err, errlen, "%s: key id '%s' given twice",
+			    name, id);
+			return (0);
+		}
+	}
+	if (c->nkeys == CONF_MAX_KEYS) {
+		snprintf(err, errlen, "%s: more than %d keys", name,
+		    CONF_MAX_KEYS);
+		return (0);
+	}
+	k = &c->keys[c->nkeys];
+	memset(k, 0, sizeof(*k));
+	if (!strcmp(state, "active"))
+		k->state = LINK_KEY_ACTIVE;
+	else if (!strcmp(state, "verify"))
+		k->state = LINK_KEY_VERIFY;
+	else if (!strcmp(state, "retired"))
+		k->state = LINK_KEY_RETIRED;
+	else {
+		snprintf(err, errlen, "%s: key '%s' state '%s' is not active, "
+		    "verify or retired", name, id, state);
+		return (0);
+	}
+	if (!conf_hex(hex, k->secret, sizeof(k->secret), &k->secret_len) ||
+	    k->secret_len < 32) {
+		OPENSSL_cleanse(hex, sizeof(hex));
+		snprintf(err, errlen, "%s: key '%s' secret must be 64 to 128 "
+		    "hex digits (32 to 64 random bytes)", name, id);
+		return (0);
+	}
+	OPENSSL_cleanse(hex, sizeof(hex));
+	memcpy(k->id, id, strlen(id) + 1);	/* link_key_valid_id bounds it */
+	c->nkeys++;
+	return (1);
+}
+
+/* The environment's form: several signing_key values separated by ';'. */
+static int
+conf_set_keys(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	char		*copy, *p, *tok;
+	int		 ok;
+
+	if ((copy = strdup(val)) == NULL)
+		return (0);
+	ok = 1;
+	p = copy;
+	while (ok && (tok = strsep(&p, ";")) != NULL) {
+		while (*tok == ' ')
+			tok++;
+		if (*tok != '\0')
+			ok = conf_set_key(c, "signing_keys", tok, err, errlen);
+	}
+	OPENSSL_cleanse(copy, strlen(val));
+	free(copy);
+	return (ok);
+}
+
+int
+conf_set(struct conf *c, const char *name, const char *val, char *err,
+    size_t errlen)
+{
+	const struct conf_setting	*s;
+
+	for (s = conf_settings; s->name != NULL; s++) {
+		if (!strcmp(s->name, name))
+			return (s->set(c, name, val, err, errlen));
+	}
+	snprintf(err, errlen, "unknown setting '%s'", name);
+	return (0);
+}
+
+/* Parses "key = value" lines; '#' starts a comment line. */
+int
+conf_parse(struct conf *c, const char *source, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	char		 line[CONF_MAX_LINE], sub[256];
+	const char	*p, *end, *nl;
+	char		*eq, *key, *val, *e;
+	size_t		 n;
+	int		 lineno;
+
+	p = text;
+	end = text + len;
+	for (lineno = 1; p < end; lineno++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%d: line too long", source,
+			    lineno);
+			return (0);
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		if (memchr(line, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte", source, lineno);
+			return (0);
+		}
+
+		key = line;
+		while (isspace((unsigned char)*key))
+			key++;
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'name = value'",
+			    source, lineno);
+			return (0);
+		}
+		val = eq + 1;
+		for (e = eq; e > key && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+		for (e = val + strlen(val); e > val &&
+		    isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		if (!conf_set(c, key, val, sub, sizeof(sub))) {
+			snprintf(err, errlen, "%s:%d: %s", source, lineno, sub);
+			OPENSSL_cleanse(line, sizeof(line));
+			return (0);
+		}
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	return (1);
+}
+
+int
+conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	FILE		*fp;
+	char		*buf;
+	size_t		 len;
+	int		 ok;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "config file %s: %s", path,
+		    strerror(errno));
+		return (0);
+	}
+	if ((buf = malloc(CONF_MAX_FILE)) == NULL) {
+		fclose(fp);
+		return (0);
+	}
+	len = fread(buf, 1, CONF_MAX_FILE, fp);
+	if (ferror(fp) || !feof(fp)) {
+		snprintf(err, errlen, "config file %s: unreadable or larger "
+		    "than %d bytes", path, CONF_MAX_FILE);
+		fclose(fp);
+		free(buf);
+		return (0);
+	}
+	fclose(fp);
+	ok = conf_parse(c, path, buf, len, err, errlen);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return (ok);
+}
+
+int
+conf_load_env(struct conf *c, char *err, size_t errlen)
+{
+	const struct conf_setting	*s;
+	char				 env[64], sub[256];
+	const char			*val;
+	size_t				 i;
+
+	for (s = conf_settings; s->name != NULL; s++) {
+		(void)snprintf(env, sizeof(env), "PAYPORTAL_%s", s->name);
+		for (i = 10; env[i] != '\0'; i++)
+			env[i] = (char)toupper((unsigned char)env[i]);
+		if ((val = getenv(env)) == NULL)
+			continue;
+		if (!conf_set(c, s->name, val, sub, sizeof(sub))) {
+			snprintf(err, errlen, "environment %s: %s", env, sub);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+/* Everything the server cannot run without. */
+int
+conf_check(struct conf *c, char *err, size_t errlen)
+{
+	size_t		i, active;
+
+	if (c->database == NULL) {
+		snprintf(err, errlen, "database: missing (a libpq connection "
+		    "string, e.g. \"host=/run/postgresql dbname=payportal\")");
+		return (0);
+	}
+	if (c->public_url == NULL) {
+		snprintf(err, errlen, "public_url: missing (the HTTPS address "
+		    "customers open, e.g. https://pay.example.com)");
+		return (0);
+	}
+	for (i = 0, active = 0; i < c->nkeys; i++) {
+		if (c->keys[i].state == LINK_KEY_ACTIVE)
+			active++;
+	}
+	if (active == 0) {
+		snprintf(err, errlen, "signing_key: no active key (add "
+		    "'signing_key = <id> active <64 hex digits>')");
+		return (0);
+	}
+	if (active > 1) {
+		snprintf(err, errlen, "signing_key: %zu keys are active; "
+		    "exactly one signs new links, mark the others 'verify'",
+		    active);
+		return (0);
+	}
+	if (c->gateway_url != NULL && c->gateway_secret_key == NULL) {
+		snprintf(err, errlen, "gateway_secret_key: missing while "
+		    "gateway_url is set");
+		return (0);
+	}
+	return (1);
+}
+
+const struct link_key *
+conf_active_key(const struct conf *c)
+{
+	size_t		i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		if (c->keys[i].state == LINK_KEY_ACTIVE)
+			return (&c->keys[i]);
+	}
+	return (NULL);
+}

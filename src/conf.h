@@ -1,0 +1,51 @@
+/*
+ * Runtime configuration: a "key = value" file and PAYPORTAL_<KEY>
+ * environment variables (the environment wins). Read once at start; a bad
+ * or missing setting stops the server with a message naming it.
+ */
+#ifndef PAYPORTAL_CONF_H
+#define PAYPORTAL_CONF_H
+
+#include <stddef.h>
+
+#include "linktoken.h"
+
+#define CONF_MAX_KEYS		16
+#define CONF_MAX_PROXIES	8
+
+enum conf_log { CONF_LOG_ERROR, CONF_LOG_WARNING, CONF_LOG_INFO, CONF_LOG_DEBUG };
+
+struct conf {
+	char		*listen_host;
+	char		*listen_port;
+	char		*runas;			/* workers' user when started as root */
+	int		 workers;
+	char		*database;
+	int		 db_conn_max;
+	char		*public_url;		/* no trailing slash */
+	char		*trusted_proxies[CONF_MAX_PROXIES];
+	size_t		 ntrusted;
+	struct link_key	 keys[CONF_MAX_KEYS];
+	size_t		 nkeys;
+	int		 link_days;
+	char		*gateway_url;
+	char		*gateway_secret_key;
+	char		*gateway_publishable_key;
+	char		*gateway_webhook_secret;
+	char		*gateway_version;
+	char		*smtp_url;
+	char		*smtp_from;
+	enum conf_log	 log_level;
+};
+
+void	conf_init(struct conf *);
+void	conf_free(struct conf *);
+int	conf_set(struct conf *, const char *, const char *, char *, size_t);
+int	conf_parse(struct conf *, const char *, const char *, size_t,
+	    char *, size_t);
+int	conf_load_file(struct conf *, const char *, char *, size_t);
+int	conf_load_env(struct conf *, char *, size_t);
+int	conf_check(struct conf *, char *, size_t);
+const struct link_key	*conf_active_key(const struct conf *);
+
+#endif

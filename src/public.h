@@ -1,0 +1,10 @@
+#ifndef PAYPORTAL_PUBLIC_H
+#define PAYPORTAL_PUBLIC_H
+
+struct http_request;
+
+int	public_pay(struct http_request *);
+int	public_review(struct http_request *);
+int	public_invoice(struct http_request *);
+
+#endif

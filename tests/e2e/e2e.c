@@ -1,0 +1,336 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sys/wait.h>
+
+#include <curl/curl.h>
+#include <criterion/criterion.h>
+
+#include "e2e.h"
+#include "linkid.h"
+
+static PGconn	*e2e_conn;
+
+static size_t	e2e_write(char *, size_t, size_t, void *);
+static int	e2e_hexval(char);
+
+const char *
+e2e_env(const char *name)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		cr_assert_fail("%s is not set: run through 'make test'", name);
+	return (v);
+}
+
+void
+e2e_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+e2e_write(char *p, size_t size, size_t n, void *arg)
+{
+	strbuf_append(arg, p, size * n);
+	return (size * n);
+}
+
+void
+e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	char			 url[1024];
+	CURLcode		 rc;
+
+	memset(r, 0, sizeof(*r));
+	strbuf_init(&r->body);
+	strbuf_init(&r->headers);
+	(void)snprintf(url, sizeof(url), "%s%s", e2e_env("E2E_BASE"),
+	    rq->path);
+	c = curl_easy_init();
+	cr_assert(c != NULL);
+	hdrs = NULL;
+	if (rq->extra_header != NULL)
+		hdrs = curl_slist_append(hdrs, rq->extra_header);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* Real TLS: the stack's own certificate is the only trusted CA. */
+	curl_easy_setopt(c, CURLOPT_CAINFO, e2e_env("E2E_CA"));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, e2e_write);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+	curl_easy_setopt(c, CURLOPT_USERAGENT,
+	    rq->user_agent ? rq->user_agent : "payportal-e2e");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (hdrs != NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (rq->body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
+	if (rq->method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+	rc = curl_easy_perform(c);
+	cr_assert_eq(rc, CURLE_OK, "%s: %s", rq->path, curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	(void)strbuf_cstr(&r->body);
+	(void)strbuf_cstr(&r->headers);
+}
+
+void
+e2e_get(const char *path, struct e2e_resp *r)
+{
+	struct e2e_req	rq = { .path = path };
+
+	e2e_http(&rq, r);
+}
+
+void
+e2e_post(const char *path, const char *body, struct e2e_resp *r)
+{
+	struct e2e_req	rq = { .path = path, .body = body };
+
+	e2e_http(&rq, r);
+}
+
+void
+e2e_resp_free(struct e2e_resp *r)
+{
+	strbuf_free(&r->body);
+	strbuf_free(&r->headers);
+}
+
+/* The value of a response header, or NULL. */
+const char *
+e2e_header(struct e2e_resp *r, const char *name, char *buf, size_t len)
+{
+	const char	*p, *eol;
+	size_t		 n;
+
+	n = strlen(name);
+	for (p = strbuf_cstr(&r->headers); *p != '\0'; p = eol + 1) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			break;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			n = (size_t)(eol - p);
+			while (n > 0 && isspace((unsigned char)p[n - 1]))
+				n--;
+			(void)snprintf(buf, len, "%.*s", (int)n, p);
+			return (buf);
+		}
+	}
+	return (NULL);
+}
+
+int
+e2e_contains(struct e2e_resp *r, const char *s)
+{
+	return (strstr(strbuf_cstr(&r->body), s) != NULL);
+}
+
+int
+e2e_before(struct e2e_resp *r, const char *a, const char *b)
+{
+	const char	*pa, *pb;
+
+	pa = strstr(strbuf_cstr(&r->body), a);
+	pb = strstr(strbuf_cstr(&r->body), b);
+	return (pa != NULL && pb != NULL && pa < pb);
+}
+
+PGconn *
+e2e_db(void)
+{
+	if (e2e_conn == NULL) {
+		e2e_conn = PQconnectdb(e2e_env("E2E_DSN"));
+		cr_assert_eq(PQstatus(e2e_conn), CONNECTION_OK, "%s",
+		    PQerrorMessage(e2e_conn));
+	}
+	return (e2e_conn);
+}
+
+void
+e2e_sql(const char *q, int n, const char **params)
+{
+	PGresult	*res;
+
+	res = PQexecParams(e2e_db(), q, n, NULL, params, NULL, NULL, 0);
+	cr_assert(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", q,
+	    PQerrorMessage(e2e_db()));
+	PQclear(res);
+}
+
+/* 1 if the statement fails; its message goes to err. */
+int
+e2e_sql_fails(const char *q, char *err, size_t errlen)
+{
+	PGresult	*res;
+	int		 failed;
+
+	res = PQexec(e2e_db(), q);
+	failed = PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK;
+	(void)snprintf(err, errlen, "%s", PQerrorMessage(e2e_db()));
+	PQclear(res);
+	return (failed);
+}
+
+char *
+e2e_value(const char *q, int n, const char **params)
+{
+	PGresult	*res;
+	char		*v;
+
+	res = PQexecParams(e2e_db(), q, n, NULL, params, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s: %s", q,
+	    PQerrorMessage(e2e_db()));
+	cr_assert_eq(PQntuples(res), 1, "%s: %d rows", q, PQntuples(res));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (v);
+}
+
+long long
+e2e_count(const char *q, int n, const char **params)
+{
+	char		*v;
+	long long	 c;
+
+	v = e2e_value(q, n, params);
+	c = strtoll(v, NULL, 10);
+	free(v);
+	return (c);
+}
+
+static int
+e2e_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	return (tolower((unsigned char)c) - 'a' + 10);
+}
+
+/* One of the stack's keys: "k0" (retired), "k1" (verify), "k2" (active). */
+void
+e2e_key(const char *id, enum link_key_state state, struct link_key *k)
+{
+	char		 var[16];
+	const char	*hex;
+	size_t		 i;
+
+	memset(k, 0, sizeof(*k));
+	(void)snprintf(var, sizeof(var), "E2E_KEY%c", id[1]);
+	hex = e2e_env(var);
+	for (i = 0; i < 32; i++) {
+		k->secret[i] = (unsigned char)(e2e_hexval(hex[2 * i]) << 4 |
+		    e2e_hexval(hex[2 * i + 1]));
+	}
+	k->secret_len = 32;
+	(void)snprintf(k->id, sizeof(k->id), "%s", id);
+	/* The signer only needs a usable key; the server decides its state. */
+	k->state = state;
+}
+
+/*
+ * Creates a link row for customer ref: scope "customer", or "invoices"
+ * with a comma-separated invoice list; fixed (0: none), partial, and an
+ * expiry; then signs a token with key_id. Writes the token and the uuid.
+ */
+void
+e2e_link(const char *customer, const char *invoices, const char *key_id,
+    long long fixed, int partial, int64_t expires, const char *created_by,
+    char *token, char *uuid)
+{
+	unsigned char	 id[LINK_ID_LEN];
+	struct link_key	 k;
+	char		 exp[32], fx[32], *list, *p, *num;
+	const char	*params[8];
+
+	cr_assert(linkid_random(id));
+	linkid_format(id, uuid);
+	(void)snprintf(exp, sizeof(exp), "%lld", (long long)expires);
+	(void)snprintf(fx, sizeof(fx), "%lld", fixed);
+	params[0] = uuid;
+	params[1] = customer;
+	params[2] = invoices ? "invoices" : "customer";
+	params[3] = fixed > 0 ? fx : NULL;
+	params[4] = partial ? "true" : "false";
+	params[5] = key_id;
+	params[6] = exp;
+	params[7] = created_by;
+	e2e_sql("INSERT INTO pay_links (id, customer_id, scope, fixed_amount, "
+	    "allow_partial, key_id, expires_at, created_by, created_at) "
+	    "SELECT $1, id, $3, $4, $5, $6, to_timestamp($7), $8, "
+	    "least(now(), to_timestamp($7) - interval '1 day') "
+	    "FROM customers WHERE external_ref = $2", 8, params);
+	if (invoices != NULL) {
+		list = strdup(invoices);
+		for (p = list; (num = strsep(&p, ",")) != NULL;) {
+			params[1] = num;
+			e2e_sql("INSERT INTO pay_link_invoices (link_id, "
+			    "customer_id, invoice_id) SELECT $1, customer_id, id "
+			    "FROM invoices WHERE number = $2", 2, params);
+		}
+		free(list);
+	}
+	e2e_key(key_id, LINK_KEY_ACTIVE, &k);
+	cr_assert(link_token_sign(&k, id, expires, token, LINK_TOKEN_MAX + 1));
+}
+
+/* Signs a token for an existing link uuid with any key and expiry. */
+void
+e2e_sign(const char *uuid, const char *key_id, int64_t expires, char *token)
+{
+	unsigned char	 id[LINK_ID_LEN];
+	struct link_key	 k;
+	unsigned int	 b;
+	int		 i, o;
+
+	for (i = 0, o = 0; i < LINK_ID_LEN; i++) {
+		if (uuid[o] == '-')
+			o++;
+		cr_assert(sscanf(uuid + o, "%2x", &b) == 1);
+		id[i] = (unsigned char)b;
+		o += 2;
+	}
+	e2e_key(key_id, LINK_KEY_ACTIVE, &k);
+	cr_assert(link_token_sign(&k, id, expires, token, LINK_TOKEN_MAX + 1));
+}
+
+/* Runs a shell command, collecting stdout and stderr; returns its status. */
+int
+e2e_run(const char *cmd, struct strbuf *out)
+{
+	FILE		*fp;
+	char		 buf[4096], full[4096];
+	size_t		 n;
+	int		 st;
+
+	(void)snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	fp = popen(full, "r");
+	cr_assert(fp != NULL);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_append(out, buf, n);
+	(void)strbuf_cstr(out);
+	st = pclose(fp);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* DESIGN.md's ledger invariants, checked after every scenario. */
+void
+e2e_invariants(void)
+{
+	cr_assert_eq(e2e_count("SELECT count(*) FROM invoices "
+	    "WHERE paid < 0 OR paid > total", 0, NULL), 0,
+	    "an invoice is overpaid or negative");
+}

@@ -1,0 +1,54 @@
+/*
+ * Helpers for the end-to-end tests: real HTTPS requests through libcurl to
+ * the stack that tests/e2e/stack.sh started (HAProxy, the portal built with
+ * sanitizers, PostgreSQL), SQL through libpq, and pay links signed with the
+ * stack's test keys.
+ */
+#ifndef PAYPORTAL_E2E_H
+#define PAYPORTAL_E2E_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "linktoken.h"
+#include "strbuf.h"
+
+struct e2e_resp {
+	long		status;
+	struct strbuf	body;
+	struct strbuf	headers;
+};
+
+struct e2e_req {
+	const char	*method;	/* NULL: GET, or POST when body is set */
+	const char	*path;
+	const char	*body;
+	const char	*user_agent;
+	const char	*extra_header;
+};
+
+void		 e2e_init(void);
+const char	*e2e_env(const char *);
+void		 e2e_http(const struct e2e_req *, struct e2e_resp *);
+void		 e2e_get(const char *, struct e2e_resp *);
+void		 e2e_post(const char *, const char *, struct e2e_resp *);
+void		 e2e_resp_free(struct e2e_resp *);
+const char	*e2e_header(struct e2e_resp *, const char *, char *, size_t);
+int		 e2e_contains(struct e2e_resp *, const char *);
+int		 e2e_before(struct e2e_resp *, const char *, const char *);
+
+PGconn		*e2e_db(void);
+void		 e2e_sql(const char *, int, const char **);
+int		 e2e_sql_fails(const char *, char *, size_t);
+long long	 e2e_count(const char *, int, const char **);
+char		*e2e_value(const char *, int, const char **);
+
+void		 e2e_key(const char *, enum link_key_state, struct link_key *);
+void		 e2e_link(const char *, const char *, const char *, long long,
+		    int, int64_t, const char *, char *, char *);
+void		 e2e_sign(const char *, const char *, int64_t, char *);
+int		 e2e_run(const char *, struct strbuf *);
+void		 e2e_invariants(void);
+
+#endif

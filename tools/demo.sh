@@ -1,0 +1,78 @@
+#!/bin/sh
+# "make run": the portal with everything it needs, on an embedded default.
+# A private PostgreSQL cluster and config under var/ (created once, reused),
+# demo data, a self-signed certificate, HAProxy for TLS, and the portal in
+# the foreground. Ctrl-C stops everything this script started.
+set -eu
+top=$(pwd)
+var=$top/var
+https_port=${PAYPORTAL_DEMO_PORT:-8443}
+kore_port=${PAYPORTAL_DEMO_BACKEND_PORT:-8081}
+pg_port=${PAYPORTAL_DEMO_PG_PORT:-5499}
+bin=$top/build/payportal
+conf=$var/payportal.conf
+proxy_pid=
+
+mkdir -p "$var"
+cleanup() {
+	trap - EXIT INT TERM
+	[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
+	"$top/tools/pg.sh" stop "$var/pg"
+	echo "payportal demo stopped."
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$top/tools/pg.sh" start "$var/pg" "$pg_port"
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$var/pg" -p "$pg_port" -U postgres "$@"; }
+if ! psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'payportal'" | grep -q 1; then
+	psql_ -d postgres -c "CREATE DATABASE payportal"
+fi
+
+if [ ! -f "$conf" ]; then
+	umask 077
+	cat > "$conf" <<CONF
+# Written once by "make run" for the demo. See README.md for every setting.
+listen = 127.0.0.1:$kore_port
+workers = 2
+database = host=$var/pg port=$pg_port dbname=payportal user=postgres
+public_url = https://localhost:$https_port
+runas = nobody
+signing_key = demo1 active $(openssl rand -hex 32)
+CONF
+	umask 022
+fi
+
+"$bin" migrate -c "$conf"
+if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
+	psql_ -d payportal -f "$top/conf/demo-data.sql"
+	echo "demo data loaded"
+fi
+
+"$top/tools/proxy.sh" "$var/tls" "127.0.0.1:$https_port" \
+    "127.0.0.1:$kore_port" &
+proxy_pid=$!
+
+usd=$("$bin" mint-link -c "$conf" --customer C-1001 --by demo)
+jpy=$("$bin" mint-link -c "$conf" --customer C-2001 --by demo)
+one=$("$bin" mint-link -c "$conf" --customer C-1001 --invoice INV-1003 \
+    --no-partial --by demo)
+
+cat <<MSG
+
+  payportal demo (self-signed certificate: your browser will ask once)
+
+  Pay link, Northwind Café (USD, all open invoices):
+    $usd
+
+  Pay link, Sakura Trading KK (JPY):
+    $jpy
+
+  Pay link for one invoice, full amount only (INV-1003):
+    $one
+
+  Ctrl-C stops the portal, the TLS proxy and the database.
+
+MSG
+
+"$bin" serve -c "$conf" -f
