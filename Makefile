@@ -85,6 +85,13 @@ tests/browser/node_modules: tests/browser/package.json | $(BUILD)/.deps
 e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests tests/browser/node_modules
 	tests/e2e/run.sh
 
+$(BUILD)/pgbench-script: tests/bench/pgbench_script.c src/public_sql.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Werror -Isrc -o $@ $<
+
+bench: $(BUILD)/payportal $(BUILD)/pgbench-script
+	tests/bench/run.sh
+
 # Everything, as CI runs it.
 test: unit fuzz-smoke e2e
 

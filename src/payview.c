@@ -338,10 +338,14 @@ payview_date(const char *iso, char *buf, size_t len)
 				    "Dec" };
 	int			 y, m, d, n;
 
-	if (!payview_valid_date(iso) ||
-	    sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+	if (!payview_valid_date(iso))
 		return (0);
-	}
+	y = (iso[0] - '0') * 1000 + (iso[1] - '0') * 100 +
+	    (iso[2] - '0') * 10 + (iso[3] - '0');
+	m = (iso[5] - '0') * 10 + (iso[6] - '0');
+	d = (iso[8] - '0') * 10 + (iso[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return (0);
 	n = snprintf(buf, len, "%s %d, %d", months[m - 1], d, y);
 	return (n > 0 && (size_t)n < len);
 }

@@ -13,6 +13,7 @@
 #include <kore/http.h>
 #include <kore/pgsql.h>
 
+#include <ctype.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -26,64 +27,8 @@
 #include "payview.h"
 #include "portal.h"
 #include "public.h"
+#include "public_sql.h"
 #include "web.h"
-
-/*
- * One statement per page view: the link, its customer and business, the
- * open invoices in its scope, and the "viewed" event ($4) unless the same
- * client already viewed it in the last 30 minutes (one event per visit,
- * not per reload).
- */
-static const char	q_public_view[] =
-	"WITH l AS ("
-	"  SELECT pl.id, pl.customer_id, pl.scope, pl.fixed_amount,"
-	"    pl.allow_partial,"
-	"    CASE WHEN pl.revoked_at IS NOT NULL THEN 'revoked'"
-	"      WHEN pl.expires_at <= now() THEN 'expired' ELSE 'ok' END AS state"
-	"  FROM pay_links pl WHERE pl.id = $1::uuid"
-	"), viewed AS ("
-	"  INSERT INTO link_events (link_id, kind, client_addr, user_agent)"
-	"  SELECT l.id, 'viewed', $2::inet, $3 FROM l"
-	"  WHERE $4::boolean AND l.state = 'ok' AND NOT EXISTS ("
-	"    SELECT 1 FROM link_events e WHERE e.link_id = l.id"
-	"      AND e.kind = 'viewed' AND e.at > now() - interval '30 minutes'"
-	"      AND e.client_addr IS NOT DISTINCT FROM $2::inet"
-	"      AND e.user_agent IS NOT DISTINCT FROM $3)"
-	")"
-	" SELECT l.state, l.allow_partial, l.fixed_amount, c.name, b.name,"
-	"   i.number, i.kind, i.currency, i.issue_date, i.due_date, i.total,"
-	"   i.paid, i.due_date < current_date"
-	" FROM l JOIN customers c ON c.id = l.customer_id"
-	" CROSS JOIN business b"
-	" LEFT JOIN invoices i ON l.state = 'ok'"
-	"   AND i.customer_id = l.customer_id AND i.status = 'posted'"
-	"   AND i.paid < i.total"
-	"   AND (l.scope = 'customer' OR EXISTS (SELECT 1"
-	"     FROM pay_link_invoices pli"
-	"     WHERE pli.link_id = l.id AND pli.invoice_id = i.id))"
-	" ORDER BY i.kind, i.due_date, i.number";
-
-/* One posted invoice in the link's scope, with its lines. */
-static const char	q_public_invoice[] =
-	"SELECT CASE WHEN pl.revoked_at IS NOT NULL THEN 'revoked'"
-	"    WHEN pl.expires_at <= now() THEN 'expired' ELSE 'ok' END,"
-	"  b.name, b.address, b.email, b.phone, c.name, c.external_ref,"
-	"  coalesce(c.email, ''), i.number, i.kind, i.currency, i.issue_date,"
-	"  i.due_date, i.subtotal, i.tax, i.total, i.paid, i.memo,"
-	"  i.due_date < current_date,"
-	"  li.description, li.quantity_milli, li.unit_price, li.tax_rate_bp,"
-	"  li.amount, li.tax"
-	" FROM pay_links pl JOIN customers c ON c.id = pl.customer_id"
-	" CROSS JOIN business b"
-	" LEFT JOIN invoices i ON pl.revoked_at IS NULL"
-	"   AND pl.expires_at > now() AND i.customer_id = pl.customer_id"
-	"   AND i.number = $2 AND i.status = 'posted'"
-	"   AND (pl.scope = 'customer' OR EXISTS (SELECT 1"
-	"     FROM pay_link_invoices pli"
-	"     WHERE pli.link_id = pl.id AND pli.invoice_id = i.id))"
-	" LEFT JOIN invoice_lines li ON li.invoice_id = i.id"
-	" WHERE pl.id = $1::uuid"
-	" ORDER BY li.position";
 
 enum public_kind { PUBLIC_PAGE, PUBLIC_REVIEW, PUBLIC_INVOICE };
 
@@ -120,6 +65,7 @@ static int	public_rows_view(struct public_state *, struct kore_pgsql *);
 static int	public_rows_invoice(struct public_state *,
 		    struct kore_pgsql *);
 static int	public_token(const char *, char *, size_t, const char **);
+static int	public_number(const char *, char *, size_t);
 
 static struct http_state	public_states[] = {
 	KORE_HTTP_STATE(public_init),
@@ -196,6 +142,24 @@ public_token(const char *path, char *token, size_t len, const char **rest)
 	return (1);
 }
 
+/* An invoice number as the schema allows it: [A-Za-z0-9][A-Za-z0-9._-]*. */
+static int
+public_number(const char *s, char *out, size_t len)
+{
+	size_t		i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i + 1 >= len || i >= 40)
+			return (0);
+		if (!isalnum((unsigned char)s[i]) && (i == 0 ||
+		    (s[i] != '.' && s[i] != '_' && s[i] != '-')))
+			return (0);
+		out[i] = s[i];
+	}
+	out[i] = '\0';
+	return (i > 0);
+}
+
 static int
 public_init(struct http_request *req)
 {
@@ -232,10 +196,11 @@ public_init(struct http_request *req)
 	}
 	linkid_format(claims.link_id, st->uuid);
 
-	if (st->kind == PUBLIC_INVOICE) {
-		/* The route's pattern already limits the number's bytes. */
-		(void)snprintf(st->number, sizeof(st->number), "%s",
-		    rest + strlen("/invoices/"));
+	if (st->kind == PUBLIC_INVOICE &&
+	    !public_number(rest + strlen("/invoices/"), st->number,
+	    sizeof(st->number))) {
+		web_error(req, HTTP_STATUS_NOT_FOUND);
+		return (HTTP_STATE_COMPLETE);
 	}
 	if (st->kind == PUBLIC_PAGE) {
 		(void)web_client_addr(req, st->addr, sizeof(st->addr));

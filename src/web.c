@@ -49,8 +49,6 @@ web_render(struct http_request *req, int status, const char *tmpl,
 	struct strbuf	out;
 
 	strbuf_init(&out);
-	if (ctx != NULL && portal_conf.public_url != NULL)
-		mustache_set_str(ctx, "public_url", portal_conf.public_url);
 	if (!render_page(tmpl, ctx, &out)) {
 		kore_log(LOG_ERR, "rendering %s failed", tmpl);
 		strbuf_free(&out);
@@ -241,6 +239,10 @@ web_asset(struct http_request *req)
 
 	if (!web_method(req, HTTP_METHOD_GET | HTTP_METHOD_HEAD))
 		return (KORE_RESULT_OK);
+	if (strlen(req->path) >= sizeof(path)) {
+		web_error(req, HTTP_STATUS_NOT_FOUND);
+		return (KORE_RESULT_OK);
+	}
 	(void)snprintf(path, sizeof(path), "%s", req->path + 1);
 	if ((f = embed_find(path)) == NULL ||
 	    (type = web_asset_type(path)) == NULL) {

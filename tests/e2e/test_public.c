@@ -393,6 +393,21 @@ Test(public, invoices_outside_the_scope_are_not_found)
 	e2e_get(p2, &r);
 	assert_not_found(&r);
 	e2e_resp_free(&r);
+
+	/* Not even a possible invoice number: bytes, length, dots. */
+	(void)snprintf(p2, sizeof(p2), "%s/invoices/%%C3%%A9%%FF", path);
+	e2e_get(p2, &r);
+	assert_not_found(&r);
+	e2e_resp_free(&r);
+	(void)snprintf(p2, sizeof(p2), "%s/invoices/%s", path,
+	    "INV-00000000000000000000000000000000000000000000000001");
+	e2e_get(p2, &r);
+	assert_not_found(&r);
+	e2e_resp_free(&r);
+	(void)snprintf(p2, sizeof(p2), "%s/invoices/.hidden", path);
+	e2e_get(p2, &r);
+	assert_not_found(&r);
+	e2e_resp_free(&r);
 }
 
 Test(public, viewed_once_per_visit_with_agent_and_address)

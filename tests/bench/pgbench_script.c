@@ -1,0 +1,27 @@
+/*
+ * Prints the page view's statement (src/public_sql.h) as a pgbench script,
+ * its $n parameters turned into pgbench variables, so the benchmark's
+ * database ceiling runs exactly what a page view runs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "public_sql.h"
+
+int
+main(void)
+{
+	static const char	*vars[] = { ":link", ":addr", ":ua", ":record" };
+	const char		*p;
+
+	for (p = q_public_view; *p != '\0'; p++) {
+		if (p[0] == '$' && p[1] >= '1' && p[1] <= '4') {
+			fputs(vars[p[1] - '1'], stdout);
+			p++;
+		} else
+			putchar(*p);
+	}
+	printf(";\n");
+	(void)q_public_invoice;
+	return (0);
+}
