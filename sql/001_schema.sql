@@ -43,6 +43,8 @@ CREATE TABLE invoices (
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	CHECK (total = subtotal + tax),
 	CHECK (paid >= 0 AND paid <= total),
+	-- 10^15 minor units: sums over many invoices cannot overflow bigint.
+	CHECK (total <= 1000000000000000),
 	UNIQUE (id, customer_id)
 );
 CREATE INDEX invoices_open ON invoices (customer_id, due_date)
@@ -65,7 +67,8 @@ CREATE TABLE pay_links (
 	id		uuid PRIMARY KEY,
 	customer_id	bigint NOT NULL REFERENCES customers (id),
 	scope		text NOT NULL CHECK (scope IN ('customer', 'invoices')),
-	fixed_amount	bigint CHECK (fixed_amount > 0),
+	fixed_amount	bigint CHECK (fixed_amount > 0 AND
+			    fixed_amount <= 1000000000000000),
 	allow_partial	boolean NOT NULL DEFAULT true,
 	key_id		text NOT NULL,
 	expires_at	timestamptz NOT NULL,

@@ -149,22 +149,38 @@ static int
 conf_set_url(struct conf *c, const char *name, const char *val,
     char *err, size_t errlen)
 {
+	static const struct {
+		const char	*name;
+		const char	*schemes[3];
+		const char	*what;
+	} allowed[] = {
+		/* Customers' pages send HSTS: the public address is HTTPS. */
+		{ "public_url", { "https://", NULL }, "an https://" },
+		{ "gateway_url", { "https://", "http://", NULL },
+		    "an http(s)://" },
+		{ "smtp_url", { "smtps://", "smtp://", NULL }, "an smtp(s)://" },
+	};
 	const char	*rest;
 	char		*copy;
-	size_t		 len;
+	size_t		 i, j, len;
 
-	if (!strncmp(val, "https://", 8))
-		rest = val + 8;
-	else if (!strncmp(val, "http://", 7))
-		rest = val + 7;
-	else if (!strncmp(val, "smtp://", 7) || !strncmp(val, "smtps://", 8))
-		rest = strstr(val, "://") + 3;
-	else {
-		snprintf(err, errlen, "%s: '%s' is not an http(s):// or "
-		    "smtp(s):// URL", name, val);
-		return (0);
+	rest = NULL;
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		if (strcmp(allowed[i].name, name) != 0)
+			continue;
+		for (j = 0; allowed[i].schemes[j] != NULL; j++) {
+			len = strlen(allowed[i].schemes[j]);
+			if (!strncmp(val, allowed[i].schemes[j], len))
+				rest = val + len;
+		}
+		if (rest == NULL) {
+			snprintf(err, errlen, "%s: '%s' is not %s URL", name,
+			    val, allowed[i].what);
+			return (0);
+		}
 	}
-	if (*rest == '\0' || *rest == '/' || strpbrk(val, " \t\"<>") != NULL) {
+	if (rest == NULL || *rest == '\0' || *rest == '/' ||
+	    strpbrk(val, " \t\"<>") != NULL) {
 		snprintf(err, errlen, "%s: '%s' has no valid host", name, val);
 		return (0);
 	}
@@ -219,8 +235,11 @@ conf_set_listen(struct conf *c, const char *name, const char *val,
 	free(c->listen_host);
 	free(c->listen_port);
 	c->listen_host = host;
-	c->listen_port = strdup(colon + 1);
-	return (c->listen_port != NULL);
+	if ((c->listen_port = strdup(colon + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return (0);
+	}
+	return (1);
 }
 
 static int
@@ -289,8 +308,10 @@ conf_set_proxies(struct conf *c, const char *name, const char *val,
 	for (i = 0; i < c->ntrusted; i++)
 		free(c->trusted_proxies[i]);
 	c->ntrusted = 0;
-	if ((copy = strdup(val)) == NULL)
+	if ((copy = strdup(val)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		return (0);
+	}
 	p = copy;
 	while ((tok = strsep(&p, " ,")) != NULL) {
 		if (*tok == '\0')
@@ -301,7 +322,12 @@ conf_set_proxies(struct conf *c, const char *name, const char *val,
 			free(copy);
 			return (0);
 		}
-		c->trusted_proxies[c->ntrusted++] = strdup(tok);
+		if ((c->trusted_proxies[c->ntrusted] = strdup(tok)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", name);
+			free(copy);
+			return (0);
+		}
+		c->ntrusted++;
 	}
 	free(copy);
 	return (1);
@@ -327,36 +353,53 @@ conf_hex(const char *s, unsigned char *out, size_t max, size_t *outlen)
 	return (1);
 }
 
-/* "signing_key = <id> <active|verify|retired> <hex secret, 32-64 bytes>" */
+/*
+ * "signing_key = <id> <active|verify|retired> <hex secret, 32-64 bytes>".
+ * The line holds a secret: error messages name the key only by a valid id
+ * and never echo the other words, and every copy is wiped.
+ */
 static int
 conf_set_key(struct conf *c, const char *name, const char *val,
     char *err, size_t errlen)
 {
 	struct link_key	*k;
-	char		 id[64], state[16], hex[160];
+	char		 buf[CONF_MAX_LINE], *p, *id, *state, *hex, *extra;
 	size_t		 i;
+	int		 ok;
 
-	if (sscanf(val, "%63s %15s %159s", id, state, hex) != 3) {
+	ok = 0;
+	(void)snprintf(buf, sizeof(buf), "%s", val);
+	p = buf;
+	while ((id = strsep(&p, " \t")) != NULL && *id == '\0')
+		;
+	while ((state = strsep(&p, " \t")) != NULL && *state == '\0')
+		;
+	while ((hex = strsep(&p, " \t")) != NULL && *hex == '\0')
+		;
+	while ((extra = strsep(&p, " \t")) != NULL && *extra == '\0')
+		;
+	if (id == NULL || state == NULL || hex == NULL || extra != NULL) {
 		snprintf(err, errlen, "%s: expected '<id> <active|verify|"
 		    "retired> <hex secret>'", name);
-		return (0);
+		goto done;
 	}
 	if (!link_key_valid_id(id)) {
-		snprintf(err, errlen, "%s: key id '%s' must be 1-%d characters "
-		    "of a-z, 0-9, '_' or '-'", name, id, LINK_KEYID_MAX);
-		return (0);
+		snprintf(err, errlen, "%s: the key id (first word) must be "
+		    "1-%d characters of a-z, 0-9, '_' or '-'", name,
+		    LINK_KEYID_MAX);
+		goto done;
 	}
 	for (i = 0; i < c->nkeys; i++) {
 		if (!strcmp(c->keys[i].id, id)) {
 			snprintf(err, errlen, "%s: key id '%s' given twice",
 			    name, id);
-			return (0);
+			goto done;
 		}
 	}
 	if (c->nkeys == CONF_MAX_KEYS) {
 		snprintf(err, errlen, "%s: more than %d keys", name,
 		    CONF_MAX_KEYS);
-		return (0);
+		goto done;
 	}
 	k = &c->keys[c->nkeys];
 	memset(k, 0, sizeof(*k));
@@ -367,24 +410,29 @@ conf_set_key(struct conf *c, const char *name, const char *val,
 	else if (!strcmp(state, "retired"))
 		k->state = LINK_KEY_RETIRED;
 	else {
-		snprintf(err, errlen, "%s: key '%s' state '%s' is not active, "
-		    "verify or retired", name, id, state);
-		return (0);
+		snprintf(err, errlen, "%s: key '%s': the second word must be "
+		    "active, verify or retired", name, id);
+		goto done;
 	}
 	if (!conf_hex(hex, k->secret, sizeof(k->secret), &k->secret_len) ||
 	    k->secret_len < 32) {
-		OPENSSL_cleanse(hex, sizeof(hex));
+		OPENSSL_cleanse(k, sizeof(*k));
 		snprintf(err, errlen, "%s: key '%s' secret must be 64 to 128 "
 		    "hex digits (32 to 64 random bytes)", name, id);
-		return (0);
+		goto done;
 	}
-	OPENSSL_cleanse(hex, sizeof(hex));
 	memcpy(k->id, id, strlen(id) + 1);	/* link_key_valid_id bounds it */
 	c->nkeys++;
-	return (1);
+	ok = 1;
+done:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return (ok);
 }
 
-/* The environment's form: several signing_key values separated by ';'. */
+/*
+ * The environment's form: the whole set of keys, separated by ';'. It
+ * replaces the keys from the file, as every environment setting does.
+ */
 static int
 conf_set_keys(struct conf *c, const char *name, const char *val,
     char *err, size_t errlen)
@@ -392,8 +440,12 @@ conf_set_keys(struct conf *c, const char *name, const char *val,
 	char		*copy, *p, *tok;
 	int		 ok;
 
-	if ((copy = strdup(val)) == NULL)
+	if ((copy = strdup(val)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		return (0);
+	}
+	OPENSSL_cleanse(c->keys, sizeof(c->keys));
+	c->nkeys = 0;
 	ok = 1;
 	p = copy;
 	while (ok && (tok = strsep(&p, ";")) != NULL) {
@@ -445,7 +497,7 @@ conf_parse(struct conf *c, const char *source, const char *text, size_t len,
 		}
 		memcpy(line, p, n);
 		line[n] = '\0';
-		p = nl + 1;
+		p = nl < end ? nl + 1 : end;
 		if (memchr(line, '\0', n) != NULL) {
 			snprintf(err, errlen, "%s:%d: NUL byte", source, lineno);
 			return (0);

@@ -3,6 +3,7 @@
  * The server recomputes every amount here; nothing the browser says about
  * totals is believed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@ struct payview_total {
 };
 
 static int	payview_valid_date(const char *);
+static int	payview_number_like(const char *);
 static char	*payview_strdup(const char *);
 static struct pay_invoice	*payview_find(struct pay_view *, const char *);
 static int	payview_select_fixed(struct pay_view *);
@@ -91,6 +93,19 @@ payview_valid_date(const char *s)
 	return (1);
 }
 
+static int
+payview_number_like(const char *s)
+{
+	size_t		i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == 40 || (!isalnum((unsigned char)s[i]) &&
+		    s[i] != '.' && s[i] != '_' && s[i] != '-'))
+			return (0);
+	}
+	return (i > 0);
+}
+
 /* The link row: state, partial payments, fixed amount, names. */
 int
 payview_set_link(struct pay_view *v, const char *state, const char *partial,
@@ -110,7 +125,8 @@ payview_set_link(struct pay_view *v, const char *state, const char *partial,
 	v->allow_partial = (partial != NULL && !strcmp(partial, "t"));
 	v->fixed_amount = 0;
 	if (fixed != NULL && *fixed != '\0' &&
-	    (!payview_int64(fixed, &v->fixed_amount) || v->fixed_amount <= 0)) {
+	    (!payview_int64(fixed, &v->fixed_amount) || v->fixed_amount <= 0 ||
+	    v->fixed_amount > PAYVIEW_MAX_AMOUNT)) {
 		snprintf(err, errlen, "bad fixed amount '%s'", fixed);
 		return (0);
 	}
@@ -158,6 +174,7 @@ payview_add_invoice(struct pay_view *v, const char *number, const char *kind,
 	if (!payview_valid_date(issue) || !payview_valid_date(due) ||
 	    !payview_int64(total, &inv->total) ||
 	    !payview_int64(paid, &inv->paid) ||
+	    inv->total > PAYVIEW_MAX_AMOUNT ||
 	    inv->paid < 0 || inv->paid >= inv->total) {
 		snprintf(err, errlen, "invoice %s: bad row", number);
 		return (0);
@@ -264,8 +281,14 @@ payview_select(struct pay_view *v, const struct form *f)
 		if (strcmp(f->fields[i].name, "pay"))
 			continue;
 		if ((inv = payview_find(v, f->fields[i].value)) == NULL) {
-			payview_error(v, NULL, "Invoice \"%.64s\" is not open "
-			    "for payment on this link.", f->fields[i].value);
+			/* Echo only what could be an invoice number. */
+			if (payview_number_like(f->fields[i].value))
+				payview_error(v, NULL, "Invoice \"%s\" is not "
+				    "open for payment on this link.",
+				    f->fields[i].value);
+			else
+				payview_error(v, NULL, "An invoice you selected "
+				    "is not open for payment on this link.");
 			continue;
 		}
 		inv->selected = 1;
@@ -336,6 +359,8 @@ payview_date(const char *iso, char *buf, size_t len)
 	static const char	*months[] = { "Jan", "Feb", "Mar", "Apr", "May",
 				    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
 				    "Dec" };
+	static const int	 mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
+				    30, 31, 30, 31 };
 	int			 y, m, d, n;
 
 	if (!payview_valid_date(iso))
@@ -344,7 +369,8 @@ payview_date(const char *iso, char *buf, size_t len)
 	    (iso[2] - '0') * 10 + (iso[3] - '0');
 	m = (iso[5] - '0') * 10 + (iso[6] - '0');
 	d = (iso[8] - '0') * 10 + (iso[9] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > 31)
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 &&
+	    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return (0);
 	n = snprintf(buf, len, "%s %d, %d", months[m - 1], d, y);
 	return (n > 0 && (size_t)n < len);

@@ -15,6 +15,11 @@
 #include "mustache.h"
 
 #define PAYVIEW_MAX_INVOICES	500
+/*
+ * The schema keeps every amount at or below this (10^15 minor units), so
+ * sums over PAYVIEW_MAX_INVOICES invoices cannot overflow int64.
+ */
+#define PAYVIEW_MAX_AMOUNT	1000000000000000LL
 
 enum payview_state { PAYVIEW_OK, PAYVIEW_REVOKED, PAYVIEW_EXPIRED };
 
