@@ -102,7 +102,7 @@ test: unit fuzz-smoke e2e
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I/usr/include/postgresql -o $@ $< $(CORE_SRC) $(FUZZ_LIBS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -I/usr/include/postgresql -o $@ $< $(CORE_SRC) $(FUZZ_LIBS)
 
 # Each harness runs briefly on a copy of its checked-in corpus so none rots.
 fuzz-smoke: $(FUZZERS)

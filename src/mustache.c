@@ -31,7 +31,6 @@
 #define MUSTACHE_NODE_INVERTED	6
 #define MUSTACHE_NODE_PARTIAL	7
 
-/* How much of a name or tag an error message quotes. */
 #define MUSTACHE_QUOTE_MAX	64
 
 struct mustache_entry {
@@ -61,10 +60,10 @@ struct mustache_node {
 	size_t				 line;
 	const char			*str;	/* text, or the tag's name */
 	size_t				 len;
-	size_t				 part;	/* first name part in tmpl->parts */
+	size_t				 part;	/* first name part in parts */
 	size_t				 nparts;	/* 0 for "." */
-	size_t				 end;	/* sections: node after the body */
-	int				 standalone;	/* partials */
+	size_t				 end;	/* sections: after the body */
+	int				 standalone;	/* partials only */
 	const char			*indent;
 	size_t				 indentlen;
 	const struct mustache_tmpl	*partial;
@@ -86,6 +85,8 @@ struct mustache_set {
 	struct mustache_tmpl	**tmpls;
 	size_t			  len;
 	size_t			  cap;
+	size_t			  steps_max;
+	size_t			  output_max;
 };
 
 struct mustache_compiler {
@@ -97,7 +98,7 @@ struct mustache_compiler {
 	size_t			 otaglen;
 	const char		*ctag;
 	size_t			 ctaglen;
-	size_t			 line;
+	size_t			 line;		/* line number at linepos */
 	size_t			 linepos;
 	size_t			 open[MUSTACHE_NEST_MAX];
 	size_t			 nopen;
@@ -107,6 +108,7 @@ struct mustache_compiler {
 
 struct mustache_render {
 	const char			*name;
+	const struct mustache_set	*set;
 	struct strbuf			*out;
 	size_t				 start;
 	const struct mustache_value	*stack[MUSTACHE_DEPTH_MAX + 1];
@@ -114,7 +116,7 @@ struct mustache_render {
 	size_t				 depth;
 	struct mustache_part		 indent[MUSTACHE_DEPTH_MAX];
 	size_t				 nindent;
-	size_t				 indentbase;
+	size_t				 indentbase;	/* first one in force */
 	size_t				 steps;
 	char				*err;
 	size_t				 errlen;
@@ -126,6 +128,7 @@ static char	*mustache_strdup(const char *, size_t);
 static void	mustache_error(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	mustache_isspace(char);
+static int	mustache_qlen(size_t);
 static struct mustache_value	*mustache_value_new(int);
 
 static void	mustache_tmpl_free(struct mustache_tmpl *);
@@ -170,11 +173,12 @@ static int	mustache_render_error(struct mustache_render *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static void	mustache_render_value(struct mustache_render *,
 		    const struct mustache_value *, int);
-static const struct mustache_value	*mustache_lookup(
-		    const struct mustache_render *,
+static const struct mustache_value
+		*mustache_lookup(struct mustache_render *,
 		    const struct mustache_tmpl *, const struct mustache_node *);
-static const struct mustache_value	*mustache_get(
-		    const struct mustache_value *, const struct mustache_part *);
+static const struct mustache_value
+		*mustache_get(const struct mustache_value *,
+		    const struct mustache_part *);
 static int	mustache_truthy(const struct mustache_value *);
 
 static void
@@ -231,6 +235,13 @@ mustache_isspace(char c)
 {
 	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 	    c == '\v' || c == '\f');
+}
+
+/* How much of a name an error message quotes ("%.*s"). */
+static int
+mustache_qlen(size_t len)
+{
+	return ((int)(len > MUSTACHE_QUOTE_MAX ? MUSTACHE_QUOTE_MAX : len));
 }
 
 static struct mustache_value *
@@ -397,6 +408,8 @@ mustache_set_new(void)
 
 	if ((set = calloc(1, sizeof(*set))) == NULL)
 		mustache_fatal("out of memory");
+	set->steps_max = MUSTACHE_STEPS_MAX;
+	set->output_max = MUSTACHE_OUTPUT_MAX;
 	return (set);
 }
 
@@ -411,6 +424,14 @@ mustache_set_free(struct mustache_set *set)
 		mustache_tmpl_free(set->tmpls[i]);
 	free(set->tmpls);
 	free(set);
+}
+
+/* Steps count the nodes rendered and the contexts searched for names. */
+void
+mustache_set_limits(struct mustache_set *set, size_t steps, size_t output)
+{
+	set->steps_max = steps;
+	set->output_max = output;
 }
 
 static void
@@ -533,8 +554,7 @@ mustache_compile(struct mustache_compiler *c)
 		n = &c->t->nodes[c->open[c->nopen - 1]];
 		return (mustache_compile_error(c, n->line,
 		    "unclosed section \"%.*s\"",
-		    (int)(n->len > MUSTACHE_QUOTE_MAX ?
-		    MUSTACHE_QUOTE_MAX : n->len), n->str));
+		    mustache_qlen(n->len), n->str));
 	}
 	return (1);
 }
@@ -656,6 +676,7 @@ mustache_tag(struct mustache_compiler *c, size_t start)
 	} else {
 		ws = start;
 		mustache_text(c, c->pos, start);
+		/* A tag that starts a line gets indented like text would. */
 		if (start == 0 || c->src[start - 1] == '\n')
 			(void)mustache_node(c, MUSTACHE_NODE_INDENT, line);
 		c->pos = q + c->ctaglen;
@@ -744,9 +765,8 @@ mustache_name(struct mustache_compiler *c, size_t i, size_t a, size_t b,
 	mustache_trim(c, &a, &b);
 	if (!mustache_word(c, a, b)) {
 		return (mustache_compile_error(c, line,
-		    "tag needs one name, got \"%.*s\"",
-		    (int)(b - a > MUSTACHE_QUOTE_MAX ? MUSTACHE_QUOTE_MAX :
-		    b - a), c->src + a));
+		    "tag needs one name, got \"%.*s\"", mustache_qlen(b - a),
+		    c->src + a));
 	}
 	t->nodes[i].str = c->src + a;
 	t->nodes[i].len = b - a;
@@ -761,9 +781,7 @@ mustache_name(struct mustache_compiler *c, size_t i, size_t a, size_t b,
 		if (dot == a || (dot < b && dot + 1 == b)) {
 			return (mustache_compile_error(c, line,
 			    "empty part in name \"%.*s\"",
-			    (int)(t->nodes[i].len > MUSTACHE_QUOTE_MAX ?
-			    MUSTACHE_QUOTE_MAX : t->nodes[i].len),
-			    t->nodes[i].str));
+			    mustache_qlen(t->nodes[i].len), t->nodes[i].str));
 		}
 		t->parts = mustache_reserve(t->parts, t->nparts, &t->partcap,
 		    sizeof(*t->parts));
@@ -826,7 +844,7 @@ mustache_close(struct mustache_compiler *c, size_t a, size_t b, size_t line)
 	int			 qlen;
 
 	mustache_trim(c, &a, &b);
-	qlen = (int)(b - a > MUSTACHE_QUOTE_MAX ? MUSTACHE_QUOTE_MAX : b - a);
+	qlen = mustache_qlen(b - a);
 	if (c->nopen == 0) {
 		return (mustache_compile_error(c, line,
 		    "closing tag \"%.*s\" without an open section", qlen,
@@ -838,8 +856,7 @@ mustache_close(struct mustache_compiler *c, size_t a, size_t b, size_t line)
 		return (mustache_compile_error(c, line,
 		    "closing tag \"%.*s\" does not match section \"%.*s\" "
 		    "opened on line %zu", qlen, c->src + a,
-		    (int)(n->len > MUSTACHE_QUOTE_MAX ? MUSTACHE_QUOTE_MAX :
-		    n->len), n->str, n->line));
+		    mustache_qlen(n->len), n->str, n->line));
 	}
 
 	n->end = c->t->nnodes;
@@ -858,8 +875,7 @@ mustache_partial(struct mustache_compiler *c, size_t a, size_t b, size_t ws,
 	if (!mustache_word(c, a, b)) {
 		return (mustache_compile_error(c, line,
 		    "partial needs one name, got \"%.*s\"",
-		    (int)(b - a > MUSTACHE_QUOTE_MAX ? MUSTACHE_QUOTE_MAX :
-		    b - a), c->src + a));
+		    mustache_qlen(b - a), c->src + a));
 	}
 
 	i = mustache_node(c, MUSTACHE_NODE_PARTIAL, line);
@@ -886,6 +902,7 @@ mustache_render(const struct mustache_set *set, const char *name,
 	}
 
 	r.name = name;
+	r.set = set;
 	r.out = out;
 	r.start = out->len;
 	r.nstack = 0;
@@ -902,9 +919,7 @@ mustache_render(const struct mustache_set *set, const char *name,
 		if (out->failed)
 			mustache_error(err, errlen, "%s: out of memory", name);
 		/* Hand back the buffer as it was, not half a page. */
-		out->len = r.start;
-		if (out->data != NULL)
-			out->data[out->len] = '\0';
+		strbuf_truncate(out, r.start);
 		return (0);
 	}
 	return (1);
@@ -919,12 +934,7 @@ mustache_render_nodes(struct mustache_render *r, const struct mustache_tmpl *t,
 
 	for (i = from; i < to; i++) {
 		n = &t->nodes[i];
-		if (++r->steps > MUSTACHE_STEPS_MAX) {
-			mustache_error(r->err, r->errlen,
-			    "%s: rendering takes more than %d steps", r->name,
-			    MUSTACHE_STEPS_MAX);
-			return (0);
-		}
+		r->steps++;
 
 		switch (n->type) {
 		case MUSTACHE_NODE_TEXT:
@@ -961,10 +971,16 @@ mustache_render_nodes(struct mustache_render *r, const struct mustache_tmpl *t,
 
 		if (r->out->failed)
 			return (0);
-		if (r->out->len - r->start > MUSTACHE_OUTPUT_MAX) {
+		if (r->steps > r->set->steps_max) {
 			mustache_error(r->err, r->errlen,
-			    "%s: output larger than %d bytes", r->name,
-			    MUSTACHE_OUTPUT_MAX);
+			    "%s: rendering takes more than %zu steps", r->name,
+			    r->set->steps_max);
+			return (0);
+		}
+		if (r->out->len - r->start > r->set->output_max) {
+			mustache_error(r->err, r->errlen,
+			    "%s: output larger than %zu bytes", r->name,
+			    r->set->output_max);
 			return (0);
 		}
 	}
@@ -1100,10 +1116,11 @@ mustache_render_value(struct mustache_render *r,
 
 /*
  * The first part of a name is looked up through the context stack, top
- * down; the other parts only within what the previous part found.
+ * down; the other parts only within what the previous part found. Each
+ * context searched counts as a step: a deep stack makes lookups dear.
  */
 static const struct mustache_value *
-mustache_lookup(const struct mustache_render *r, const struct mustache_tmpl *t,
+mustache_lookup(struct mustache_render *r, const struct mustache_tmpl *t,
     const struct mustache_node *n)
 {
 	const struct mustache_part	*p;
@@ -1115,8 +1132,10 @@ mustache_lookup(const struct mustache_render *r, const struct mustache_tmpl *t,
 
 	p = &t->parts[n->part];
 	v = NULL;
-	for (i = r->nstack; i > 0 && v == NULL; i--)
+	for (i = r->nstack; i > 0 && v == NULL; i--) {
 		v = mustache_get(r->stack[i - 1], &p[0]);
+		r->steps++;
+	}
 	for (i = 1; i < n->nparts && v != NULL; i++)
 		v = mustache_get(v, &p[i]);
 	return (v);

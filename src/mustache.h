@@ -20,11 +20,14 @@
 
 #include "strbuf.h"
 
-/* Limits that keep hostile or broken templates from exhausting a worker. */
+/*
+ * Limits that keep hostile or broken templates from exhausting a worker.
+ * The last two are defaults a set can change with mustache_set_limits().
+ */
 #define MUSTACHE_SOURCE_MAX	(256 * 1024)	/* bytes of one template */
 #define MUSTACHE_NEST_MAX	64	/* sections nested in one template */
-#define MUSTACHE_DEPTH_MAX	128	/* sections + partials while rendering */
-#define MUSTACHE_STEPS_MAX	(1024 * 1024)	/* nodes per render */
+#define MUSTACHE_DEPTH_MAX	128	/* sections + partials, rendering */
+#define MUSTACHE_STEPS_MAX	(1024 * 1024)	/* steps per render */
 #define MUSTACHE_OUTPUT_MAX	(4 * 1024 * 1024)	/* bytes per render */
 
 struct mustache_value;
@@ -58,10 +61,13 @@ void	mustache_value_free(struct mustache_value *);
  * and a partial missing from the set renders as nothing. mustache_render()
  * appends to out; ctx may be NULL. Both return 1 on success, or 0 with a
  * message in err ("page.html:12: unclosed section \"invoices\""); a
- * failed render leaves out as it was.
+ * failed render leaves out as it was. mustache_set_limits() sets the steps
+ * (nodes rendered plus contexts searched for names) and output bytes one
+ * render may take.
  */
 struct mustache_set	*mustache_set_new(void);
 void	mustache_set_free(struct mustache_set *);
+void	mustache_set_limits(struct mustache_set *, size_t, size_t);
 int	mustache_set_add(struct mustache_set *, const char *, const char *,
 	    size_t, char *, size_t);
 int	mustache_render(const struct mustache_set *, const char *,

@@ -26,6 +26,16 @@ strbuf_reset(struct strbuf *b)
 	b->len = 0;
 }
 
+/* Drops everything after len bytes, e.g. a render that failed half-way. */
+void
+strbuf_truncate(struct strbuf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
 void
 strbuf_free(struct strbuf *b)
 {

@@ -18,6 +18,7 @@ struct strbuf {
 
 void	strbuf_init(struct strbuf *);
 void	strbuf_reset(struct strbuf *);
+void	strbuf_truncate(struct strbuf *, size_t);
 void	strbuf_free(struct strbuf *);
 void	strbuf_append(struct strbuf *, const void *, size_t);
 void	strbuf_appends(struct strbuf *, const char *);

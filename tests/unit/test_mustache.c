@@ -154,8 +154,8 @@ spec_run(json_t *tc, const char *file)
 		want = spec_quote(json_string_value(expected),
 		    json_string_length(expected));
 		got = spec_quote(strbuf_cstr(&out), out.len);
-		cr_expect_fail("%s: %s\n  expected: %s\n  actual:   %s", file, name,
-		    want, got);
+		cr_expect_fail("%s: %s\n  expected: %s\n  actual:   %s",
+		    file, name, want, got);
 		free(want);
 		free(got);
 	}
@@ -204,22 +204,29 @@ ParameterizedTest(struct spec_ref *ref, mustache, spec)
 	json_decref(root);
 }
 
-/* Spec files with fewer tests than these would mean a truncated copy. */
+/*
+ * Fewer tests than these would mean a truncated copy of the spec; more
+ * than SPEC_TESTS_MAX in all, that some were never run.
+ */
 Test(mustache, spec_complete)
 {
 	static const size_t	 want[] = { 12, 42, 34, 22, 12, 14 };
 	json_t			*root;
-	size_t			 f, n;
+	size_t			 f, n, total;
 	char			 err[256];
 
+	total = 0;
 	for (f = 0; f < sizeof(spec_files) / sizeof(spec_files[0]); f++) {
 		root = spec_load((int)f, err, sizeof(err));
 		cr_assert(root != NULL, "spec file missing: %s", err);
 		n = json_array_size(json_object_get(root, "tests"));
 		cr_expect(n >= want[f], "%s.json has %zu tests, want %zu",
 		    spec_files[f], n, want[f]);
+		total += n;
 		json_decref(root);
 	}
+	cr_expect(total <= SPEC_TESTS_MAX, "%zu spec tests, only %d run",
+	    total, SPEC_TESTS_MAX);
 }
 
 /* Renders src as "page.html" with the partial "p"; both must compile. */
@@ -446,6 +453,46 @@ Test(mustache, output_limit)
 	mustache_value_free(ctx);
 }
 
+/*
+ * Seven steps: one for the start of the line, and for each tag one for
+ * its node and one for the map searched.
+ */
+Test(mustache, set_limits)
+{
+	struct mustache_set	*set;
+	struct mustache_value	*ctx;
+	struct strbuf		 out;
+	const char		*src;
+	char			 err[256];
+
+	src = "{{x}}{{x}}{{x}}";
+	set = mustache_set_new();
+	cr_assert(mustache_set_add(set, "t", src, strlen(src), err,
+	    sizeof(err)), "%s", err);
+	ctx = mustache_map();
+	mustache_set_str(ctx, "x", "0123456789");
+	strbuf_init(&out);
+
+	mustache_set_limits(set, 7, 30);
+	cr_assert(mustache_render(set, "t", ctx, &out, err, sizeof(err)),
+	    "%s", err);
+	cr_assert_eq(out.len, 30);
+
+	strbuf_reset(&out);
+	mustache_set_limits(set, 6, 30);
+	cr_assert(!mustache_render(set, "t", ctx, &out, err, sizeof(err)));
+	cr_assert_str_eq(err, "t: rendering takes more than 6 steps");
+
+	mustache_set_limits(set, 7, 29);
+	cr_assert(!mustache_render(set, "t", ctx, &out, err, sizeof(err)));
+	cr_assert_str_eq(err, "t: output larger than 29 bytes");
+	cr_assert_eq(out.len, 0);
+
+	strbuf_free(&out);
+	mustache_value_free(ctx);
+	mustache_set_free(set);
+}
+
 Test(mustache, render_twice_same_output)
 {
 	struct mustache_set	*set;
@@ -504,8 +551,8 @@ Test(mustache, nested_partial_indentation_adds_up)
 	set = mustache_set_new();
 	cr_assert(mustache_set_add(set, "page.html", "<body>\n  {{>outer}}\n",
 	    21, err, sizeof(err)), "%s", err);
-	cr_assert(mustache_set_add(set, "outer", "<div>\n  {{>inner}}\n</div>\n",
-	    26, err, sizeof(err)), "%s", err);
+	cr_assert(mustache_set_add(set, "outer",
+	    "<div>\n  {{>inner}}\n</div>\n", 26, err, sizeof(err)), "%s", err);
 	cr_assert(mustache_set_add(set, "inner", "<p>\n</p>\n", 9, err,
 	    sizeof(err)), "%s", err);
 	strbuf_init(&out);
