@@ -38,4 +38,5 @@ cd "$dir"
 kodev flavor "$flavor" >/dev/null
 kodev build > build.log 2>&1 || { cat build.log; exit 1; }
 cd "$top"
-cp "$dir/payportal" "$out"
+cp "$dir/payportal" "$out.new"
+mv "$out.new" "$out"

@@ -150,7 +150,9 @@ Test(review, selection_errors)
 	    "Invoice &quot;INV-3001&quot; is not open for payment on this link");
 	expect_error("pay=INV-1004", "is not open for payment on this link");
 	expect_error("pay=CN-1001", "is not open for payment on this link");
-	expect_error("pay=%3Cscript%3E", "&lt;script&gt;");
+	/* What cannot be an invoice number is not echoed at all. */
+	expect_error("pay=%3Cscript%3E",
+	    "An invoice you selected is not open for payment on this link");
 }
 
 Test(review, zero_decimal_currency)
