@@ -30,7 +30,7 @@ SRC_FILES :=	$(wildcard src/*.c src/*.h)
 EMBED_FILES :=	$(wildcard templates/*.html assets/* sql/*.sql)
 KORE_CONF :=	conf/build.conf conf/payportal.conf
 
-.PHONY: all deps unit fuzz-smoke fuzz run e2e test bench clean
+.PHONY: all deps unit fuzz-smoke fuzz run standin-test e2e test bench clean
 
 all: $(BUILD)/payportal
 
@@ -83,6 +83,14 @@ $(BUILD)/e2e-tests: $(E2E_SRC) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.d
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
 	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lcurl
 
+# The payment gateway stand-in (tests/gateway), with its own test.
+$(BUILD)/standin: $(wildcard tests/gateway/*.c tests/gateway/*.h) | $(BUILD)/.deps
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SAN) -o $@ $(wildcard tests/gateway/*.c) \
+	    -lcurl -lcrypto -lpthread
+
+standin-test: $(BUILD)/standin
+	STANDIN=$(BUILD)/standin tests/gateway/test_standin.sh
+
 tests/browser/node_modules: tests/browser/package.json | $(BUILD)/.deps
 	cd tests/browser && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -98,7 +106,7 @@ bench: $(BUILD)/payportal $(BUILD)/pgbench-script
 	tests/bench/run.sh
 
 # Everything, as CI runs it.
-test: unit fuzz-smoke e2e
+test: unit fuzz-smoke standin-test e2e
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)

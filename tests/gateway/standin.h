@@ -1,0 +1,285 @@
+/*
+ * The gateway stand-in: a small HTTP/1.1 server that speaks the part of the
+ * Stripe API the portal uses, keeps its state in memory and can be told to
+ * misbehave. One header for the whole program; each section belongs to the
+ * file named in its comment and uses that file's prefix.
+ */
+#ifndef STANDIN_H
+#define STANDIN_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Hard limits: everything an outsider can send is bounded. */
+#define HTTP_MAX_HEAD		(16 * 1024)
+#define HTTP_MAX_BODY		(64 * 1024)
+#define HTTP_MAX_HEADERS	64
+#define HTTP_IDLE_MS		15000	/* for a request to start */
+#define HTTP_READ_MS		10000	/* for the rest, once started */
+#define HTTP_WRITE_MS		10000
+#define SERVER_MAX_CONNS	1024
+
+/* buf.c: growable byte buffer; allocation failure is sticky. */
+struct buf {
+	char		*data;
+	size_t		 len;
+	size_t		 cap;
+	int		 failed;
+};
+
+void		 buf_init(struct buf *);
+void		 buf_free(struct buf *);
+void		 buf_reset(struct buf *);
+void		 buf_append(struct buf *, const void *, size_t);
+void		 buf_appends(struct buf *, const char *);
+void		 buf_appendf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_json_str(struct buf *, const char *);
+const char	*buf_cstr(const struct buf *);
+
+/* params.c: application/x-www-form-urlencoded bodies and query strings. */
+#define PARAMS_MAX_FIELDS	256
+#define PARAMS_MAX_NAME		256
+#define PARAMS_MAX_VALUE	8192
+
+struct param {
+	char		*name;
+	char		*value;
+	int		 used;
+};
+
+struct params {
+	struct param	*v;
+	size_t		 n;
+};
+
+void		 params_init(struct params *);
+int		 params_parse(struct params *, const char *, size_t);
+const char	*params_get(struct params *, const char *);
+const char	*params_prefixed(struct params *, const char *, size_t *,
+		    const char **);
+const char	*params_unused(const struct params *);
+void		 params_free(struct params *);
+
+/* http.c: one connection's requests and responses. */
+struct http_header {
+	char		*name;
+	char		*value;
+};
+
+struct http_request {
+	char			*method;
+	char			*path;
+	char			*query;
+	struct http_header	 headers[HTTP_MAX_HEADERS];
+	size_t			 nheaders;
+	char			*body;
+	size_t			 bodylen;
+	int			 keepalive;
+	int			 loopback;
+};
+
+struct http_response {
+	int		 status;
+	struct buf	 headers;	/* extra "Name: value\r\n" lines */
+	struct buf	 body;
+	int		 drop;		/* close without answering */
+};
+
+struct http_conn {
+	int		 fd;
+	int		 loopback;
+	char		*in;
+	size_t		 inlen;
+	size_t		 consumed;	/* by the current request */
+};
+
+#define HTTP_READ_OK		1
+#define HTTP_READ_CLOSED	0
+#define HTTP_READ_ERROR		(-1)
+
+int		 http_conn_init(struct http_conn *, int, int);
+void		 http_conn_free(struct http_conn *);
+int		 http_read_request(struct http_conn *, struct http_request *,
+		    int *);
+const char	*http_header(const struct http_request *, const char *);
+void		 http_response_init(struct http_response *);
+void		 http_response_free(struct http_response *);
+void		 http_response_header(struct http_response *, const char *,
+		    const char *);
+int		 http_send(struct http_conn *, const struct http_request *,
+		    struct http_response *);
+int		 http_send_error(struct http_conn *, int);
+
+/* server.c: listener, one thread per connection, orderly stop. */
+int		 server_listen(const char *, char *, size_t);
+void		 server_run(void (*)(struct http_request *,
+		    struct http_response *));
+void		 server_stop(void);
+int		 server_stopping(void);
+int		 server_sleep_ms(long);
+
+/* stripe.c: Stripe's wire conventions and its documented test numbers. */
+enum stripe_outcome {
+	STRIPE_SUCCEED,
+	STRIPE_GENERIC_DECLINE,
+	STRIPE_INSUFFICIENT_FUNDS,
+	STRIPE_EXPIRED_CARD,
+	STRIPE_INCORRECT_CVC,
+	STRIPE_PROCESSING_ERROR,
+	STRIPE_ACCOUNT_CLOSED,
+	STRIPE_BANK_INSUFFICIENT_FUNDS
+};
+
+struct stripe_decline {
+	const char	*code;
+	const char	*decline_code;	/* NULL: not a card_declined */
+	const char	*message;
+};
+
+#define STRIPE_ID_LEN		32
+#define STRIPE_AMOUNT_MAX	99999999	/* eight digits, as Stripe */
+
+void		 stripe_id(char *, size_t, const char *);
+void		 stripe_error(struct buf *, const char *, const char *,
+		    const char *, const char *);
+void		 stripe_error_fields(struct buf *, const char *,
+		    const char *, const char *, const char *, const char *);
+int		 stripe_luhn(const char *);
+const char	*stripe_card_brand(const char *);
+enum stripe_outcome	 stripe_card_outcome(const char *);
+enum stripe_outcome	 stripe_bank_outcome(const char *);
+int		 stripe_routing_valid(const char *);
+const struct stripe_decline	*stripe_decline(enum stripe_outcome);
+int		 stripe_digits(const char *, size_t, size_t);
+int		 stripe_amount(const char *, int64_t *);
+
+/* store.c: payment methods, intents and refunds, and what happens to them. */
+#define STORE_MAX_METADATA	20
+#define STORE_MAX_META_KEY	40	/* Stripe's limits */
+#define STORE_MAX_META_VALUE	500
+#define STORE_MAX_NAME		128
+
+struct store_card {
+	char		 brand[16];
+	char		 last4[5];
+	int		 exp_month;
+	int		 exp_year;
+};
+
+struct store_bank {
+	char		 last4[5];
+	char		 routing[10];
+	char		 holder_type[16];
+};
+
+struct store_pm_input {
+	int			 is_card;
+	struct store_card	 card;
+	struct store_bank	 bank;
+	char			 name[STORE_MAX_NAME + 1];
+	enum stripe_outcome	 outcome;
+};
+
+struct store_intent_input {
+	int64_t		 amount;
+	char		 currency[4];
+	const char	*pm;			/* NULL: none yet */
+	int		 confirm;
+	const char	*description;
+	const char	*receipt_email;
+	char		 meta_keys[STORE_MAX_METADATA]
+			    [STORE_MAX_META_KEY + 1];
+	const char	*meta_values[STORE_MAX_METADATA];
+	size_t		 nmeta;
+	const char	*idempotency_key;
+};
+
+/* What an operation did, so the caller can apply drop_after_charge. */
+struct store_result {
+	int		 status;
+	int		 charged;
+};
+
+int	store_init(void);
+void	store_cleanup(void);
+void	store_pm_create(const struct store_pm_input *,
+	    struct store_result *, struct buf *);
+void	store_intent_create(const struct store_intent_input *,
+	    struct store_result *, struct buf *);
+void	store_intent_confirm(const char *, const char *,
+	    struct store_result *, struct buf *);
+void	store_intent_get(const char *, struct store_result *, struct buf *);
+void	store_refund_create(const char *, int64_t, struct store_result *,
+	    struct buf *);
+void	store_state(struct buf *);
+int	store_resend(const char *);
+
+/* idem.c: Idempotency-Key results. */
+#define IDEM_MAX_KEY		255
+
+enum idem_verdict {
+	IDEM_NEW,
+	IDEM_ANSWERED,
+	IDEM_STOPPING
+};
+
+void		 idem_init(void);
+void		 idem_cleanup(void);
+enum idem_verdict	 idem_begin(const char *, const struct http_request *,
+		    struct http_response *);
+void		 idem_finish(const char *, const struct http_response *);
+void		 idem_abandon(const char *);
+
+/* webhook.c: signed event delivery with retries, and signature checks. */
+#define WEBHOOK_TOLERANCE	300	/* seconds, as Stripe's libraries */
+#define WEBHOOK_MAX_URL		2048
+#define WEBHOOK_MAX_SECRET	256
+
+enum webhook_verdict {
+	WEBHOOK_OK,
+	WEBHOOK_MALFORMED,
+	WEBHOOK_BAD_SIGNATURE,
+	WEBHOOK_STALE
+};
+
+struct webhook_switches {
+	int		 duplicate;
+	long		 delay_ms;
+	int		 bad_signature;
+	int		 stale;
+};
+
+int	webhook_init(const char *, const char *, const char *);
+void	webhook_cleanup(void);
+int	webhook_set_url(const char *);
+int	webhook_set_secret(const char *);
+void	webhook_reset_secret(void);
+void	webhook_enqueue(const char *, size_t);
+void	webhook_stats(uint64_t *, uint64_t *, uint64_t *, uint64_t *);
+enum webhook_verdict	webhook_verify(const char *, const char *,
+	    const char *, size_t, time_t);
+const char	*webhook_verdict_name(enum webhook_verdict);
+
+/* control.c: the switches tests flip through /_control. */
+void	control_handle(struct http_request *, struct http_response *);
+int	control_take_fail_next(void);
+int	control_take_drop(void);
+long	control_delay_ms(void);
+void	control_webhook_switches(struct webhook_switches *);
+
+/* api.c: the /v1 routes. */
+void	api_handle(struct http_request *, struct http_response *);
+int	api_init(const char *, const char *);
+void	api_cleanup(void);
+
+/* receiver.c: -R mode, a webhook endpoint that checks signatures. */
+int	receiver_init(const char *, const char *, long);
+void	receiver_cleanup(void);
+void	receiver_handle(struct http_request *, struct http_response *);
+
+#endif

@@ -1,0 +1,631 @@
+/*
+ * The gateway's state: payment methods, payment intents and the charges and
+ * refunds made against them, behind one lock. Every operation renders its
+ * JSON answer while it still holds the lock, so an answer always shows one
+ * consistent moment, and queues the webhook event its change causes.
+ * Parameters arrive validated (api.c); what is checked here is what needs
+ * the state: that referenced objects exist and that transitions are legal.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "standin.h"
+
+#define STORE_MAX_OBJECTS	100000
+#define STORE_API_VERSION	"2024-06-20"
+
+enum store_status {
+	STORE_REQUIRES_PAYMENT_METHOD,
+	STORE_REQUIRES_CONFIRMATION,
+	STORE_SUCCEEDED
+};
+
+struct store_pm {
+	char			 id[STRIPE_ID_LEN];
+	int			 is_card;
+	struct store_card	 card;
+	struct store_bank	 bank;
+	char			 name[STORE_MAX_NAME + 1];
+	enum stripe_outcome	 outcome;
+	time_t			 created;
+};
+
+struct store_intent {
+	char			 id[STRIPE_ID_LEN];
+	int64_t			 amount;
+	int64_t			 refunded;
+	char			 currency[4];
+	enum store_status	 status;
+	struct store_pm		*pm;		/* charged next */
+	struct store_pm		*charge_pm;	/* of latest_charge */
+	char			 charge[STRIPE_ID_LEN];
+	enum stripe_outcome	 last_error;	/* or STRIPE_SUCCEED */
+	char			*description;
+	char			*receipt_email;
+	char			*idempotency_key;
+	char			*meta_keys[STORE_MAX_METADATA];
+	char			*meta_values[STORE_MAX_METADATA];
+	size_t			 nmeta;
+	char			*last_event;	/* kept for resend */
+	time_t			 created;
+};
+
+static struct store_pm		*store_pm_find(const char *);
+static struct store_intent	*store_intent_find(const char *);
+static void	 store_charge(struct store_intent *, struct store_result *,
+		    struct buf *);
+static void	 store_event(struct store_intent *, const char *,
+		    const struct buf *);
+static void	 store_pm_json(struct buf *, const struct store_pm *);
+static void	 store_pm_details_json(struct buf *,
+		    const struct store_pm *);
+static void	 store_intent_json(struct buf *,
+		    const struct store_intent *);
+static void	 store_charge_json(struct buf *,
+		    const struct store_intent *);
+static void	 store_metadata_json(struct buf *,
+		    const struct store_intent *);
+static void	 store_fail(struct store_result *, struct buf *, int,
+		    const char *, const char *, const struct store_intent *,
+		    const char *, ...) __attribute__((format(printf, 7, 8)));
+static char	*store_strdup(const char *);
+static void	 store_intent_free(struct store_intent *);
+
+static const char *const store_status_names[] = {
+	[STORE_REQUIRES_PAYMENT_METHOD] = "requires_payment_method",
+	[STORE_REQUIRES_CONFIRMATION] = "requires_confirmation",
+	[STORE_SUCCEEDED] = "succeeded",
+};
+
+static pthread_mutex_t		 store_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store_pm		**store_pms;
+static size_t			 store_npms;
+static struct store_intent	**store_intents;
+static size_t			 store_nintents;
+static uint64_t			 store_charges;
+static uint64_t			 store_succeeded;
+static uint64_t			 store_failed;
+static uint64_t			 store_refunds;
+
+int
+store_init(void)
+{
+	store_pms = calloc(STORE_MAX_OBJECTS, sizeof(*store_pms));
+	store_intents = calloc(STORE_MAX_OBJECTS, sizeof(*store_intents));
+	return (store_pms != NULL && store_intents != NULL);
+}
+
+void
+store_cleanup(void)
+{
+	size_t		 i;
+
+	for (i = 0; i < store_npms; i++)
+		free(store_pms[i]);
+	for (i = 0; i < store_nintents; i++)
+		store_intent_free(store_intents[i]);
+	free(store_pms);
+	free(store_intents);
+	store_pms = NULL;
+	store_intents = NULL;
+	store_npms = store_nintents = 0;
+}
+
+void
+store_pm_create(const struct store_pm_input *in, struct store_result *res,
+    struct buf *out)
+{
+	struct store_pm	*pm;
+
+	pthread_mutex_lock(&store_lock);
+	if (store_npms == STORE_MAX_OBJECTS ||
+	    (pm = calloc(1, sizeof(*pm))) == NULL) {
+		store_fail(res, out, 500, NULL, NULL, NULL,
+		    "The stand-in holds no more payment methods.");
+		goto out;
+	}
+	stripe_id(pm->id, sizeof(pm->id), "pm");
+	pm->is_card = in->is_card;
+	pm->card = in->card;
+	pm->bank = in->bank;
+	memcpy(pm->name, in->name, sizeof(pm->name));
+	pm->outcome = in->outcome;
+	pm->created = time(NULL);
+	store_pms[store_npms++] = pm;
+
+	res->status = 200;
+	store_pm_json(out, pm);
+out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+void
+store_intent_create(const struct store_intent_input *in,
+    struct store_result *res, struct buf *out)
+{
+	struct store_intent	*pi;
+	struct store_pm		*pm;
+	size_t			 i;
+
+	pm = NULL;
+	pthread_mutex_lock(&store_lock);
+	if (in->pm != NULL && (pm = store_pm_find(in->pm)) == NULL) {
+		store_fail(res, out, 400, "resource_missing", "payment_method",
+		    NULL, "No such PaymentMethod: '%s'", in->pm);
+		goto out;
+	}
+	if (in->confirm && pm == NULL) {
+		store_fail(res, out, 400, "payment_intent_unexpected_state",
+		    "payment_method", NULL, "You cannot confirm this "
+		    "PaymentIntent because it's missing a payment method.");
+		goto out;
+	}
+	if (store_nintents == STORE_MAX_OBJECTS ||
+	    (pi = calloc(1, sizeof(*pi))) == NULL) {
+		store_fail(res, out, 500, NULL, NULL, NULL,
+		    "The stand-in holds no more payment intents.");
+		goto out;
+	}
+	stripe_id(pi->id, sizeof(pi->id), "pi");
+	pi->amount = in->amount;
+	memcpy(pi->currency, in->currency, sizeof(pi->currency));
+	pi->pm = pm;
+	pi->status = pm != NULL ? STORE_REQUIRES_CONFIRMATION :
+	    STORE_REQUIRES_PAYMENT_METHOD;
+	pi->last_error = STRIPE_SUCCEED;
+	pi->created = time(NULL);
+	pi->description = store_strdup(in->description);
+	pi->receipt_email = store_strdup(in->receipt_email);
+	pi->idempotency_key = store_strdup(in->idempotency_key);
+	for (i = 0; i < in->nmeta; i++) {
+		pi->meta_keys[pi->nmeta] = strdup(in->meta_keys[i]);
+		pi->meta_values[pi->nmeta] = strdup(in->meta_values[i]);
+		if (pi->meta_keys[pi->nmeta] == NULL ||
+		    pi->meta_values[pi->nmeta] == NULL) {
+			free(pi->meta_keys[pi->nmeta]);
+			free(pi->meta_values[pi->nmeta]);
+			continue;
+		}
+		pi->nmeta++;
+	}
+	store_intents[store_nintents++] = pi;
+
+	if (in->confirm) {
+		store_charge(pi, res, out);
+	} else {
+		res->status = 200;
+		store_intent_json(out, pi);
+	}
+out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+/* pm_id, if not NULL, replaces the intent's payment method first. */
+void
+store_intent_confirm(const char *id, const char *pm_id,
+    struct store_result *res, struct buf *out)
+{
+	struct store_intent	*pi;
+	struct store_pm		*pm;
+
+	pthread_mutex_lock(&store_lock);
+	if ((pi = store_intent_find(id)) == NULL) {
+		store_fail(res, out, 404, "resource_missing", "intent", NULL,
+		    "No such payment_intent: '%s'", id);
+		goto out;
+	}
+	if (pi->status == STORE_SUCCEEDED) {
+		store_fail(res, out, 400, "payment_intent_unexpected_state",
+		    NULL, pi, "You cannot confirm this PaymentIntent because "
+		    "it has already succeeded after being previously "
+		    "confirmed.");
+		goto out;
+	}
+	if (pm_id != NULL) {
+		if ((pm = store_pm_find(pm_id)) == NULL) {
+			store_fail(res, out, 400, "resource_missing",
+			    "payment_method", NULL,
+			    "No such PaymentMethod: '%s'", pm_id);
+			goto out;
+		}
+		pi->pm = pm;
+	}
+	if (pi->pm == NULL) {
+		store_fail(res, out, 400, "payment_intent_unexpected_state",
+		    "payment_method", pi, "You cannot confirm this "
+		    "PaymentIntent because it's missing a payment method.");
+		goto out;
+	}
+	store_charge(pi, res, out);
+out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+void
+store_intent_get(const char *id, struct store_result *res, struct buf *out)
+{
+	struct store_intent	*pi;
+
+	pthread_mutex_lock(&store_lock);
+	if ((pi = store_intent_find(id)) == NULL) {
+		store_fail(res, out, 404, "resource_missing", "intent", NULL,
+		    "No such payment_intent: '%s'", id);
+	} else {
+		res->status = 200;
+		store_intent_json(out, pi);
+	}
+	pthread_mutex_unlock(&store_lock);
+}
+
+/* amount < 0 refunds whatever has not been refunded yet. */
+void
+store_refund_create(const char *pi_id, int64_t amount,
+    struct store_result *res, struct buf *out)
+{
+	struct store_intent	*pi;
+	struct buf		 charge;
+	char			 id[STRIPE_ID_LEN];
+	int64_t			 left;
+
+	pthread_mutex_lock(&store_lock);
+	if ((pi = store_intent_find(pi_id)) == NULL) {
+		store_fail(res, out, 400, "resource_missing", "payment_intent",
+		    NULL, "No such payment_intent: '%s'", pi_id);
+		goto out;
+	}
+	if (pi->status != STORE_SUCCEEDED) {
+		store_fail(res, out, 400, "charge_not_refundable",
+		    "payment_intent", NULL, "This PaymentIntent (%s) does not "
+		    "have a successful charge to refund.", pi->id);
+		goto out;
+	}
+	left = pi->amount - pi->refunded;
+	if (left == 0) {
+		store_fail(res, out, 400, "charge_already_refunded", NULL, NULL,
+		    "Charge %s has already been refunded.", pi->charge);
+		goto out;
+	}
+	if (amount > left) {
+		store_fail(res, out, 400, "amount_too_large", "amount", NULL,
+		    "Refund amount (%lld %s) is greater than unrefunded amount "
+		    "on charge (%lld %s)", (long long)amount, pi->currency,
+		    (long long)left, pi->currency);
+		goto out;
+	}
+	if (amount < 0)
+		amount = left;
+	pi->refunded += amount;
+	store_refunds++;
+
+	stripe_id(id, sizeof(id), "re");
+	res->status = 200;
+	buf_appendf(out, "{\"id\":\"%s\",\"object\":\"refund\",\"amount\":%lld,"
+	    "\"charge\":\"%s\",\"currency\":\"%s\",\"payment_intent\":\"%s\","
+	    "\"status\":\"succeeded\",\"created\":%lld}", id, (long long)amount,
+	    pi->charge, pi->currency, pi->id, (long long)time(NULL));
+
+	buf_init(&charge);
+	store_charge_json(&charge, pi);
+	store_event(pi, "charge.refunded", &charge);
+	buf_free(&charge);
+out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+/* GET /_control/state, without its webhook counters (the caller adds them). */
+void
+store_state(struct buf *out)
+{
+	const struct store_intent	*pi;
+	size_t				 i;
+
+	pthread_mutex_lock(&store_lock);
+	buf_appendf(out, "\"charges\":%llu,\"succeeded\":%llu,\"failed\":%llu,"
+	    "\"refunds\":%llu,\"intents\":[",
+	    (unsigned long long)store_charges,
+	    (unsigned long long)store_succeeded,
+	    (unsigned long long)store_failed,
+	    (unsigned long long)store_refunds);
+	for (i = 0; i < store_nintents; i++) {
+		pi = store_intents[i];
+		buf_appendf(out, "%s{\"id\":\"%s\",\"amount\":%lld,"
+		    "\"amount_refunded\":%lld,\"currency\":\"%s\","
+		    "\"status\":\"%s\",\"idempotency_key\":", i ? "," : "",
+		    pi->id, (long long)pi->amount, (long long)pi->refunded,
+		    pi->currency, store_status_names[pi->status]);
+		buf_json_str(out, pi->idempotency_key);
+		buf_appends(out, ",\"metadata\":");
+		store_metadata_json(out, pi);
+		buf_appends(out, "}");
+	}
+	buf_appends(out, "]");
+	pthread_mutex_unlock(&store_lock);
+}
+
+/* Queues the intent's last event again, same id and body; 0 if none. */
+int
+store_resend(const char *id)
+{
+	struct store_intent	*pi;
+	int			 found;
+
+	found = 0;
+	pthread_mutex_lock(&store_lock);
+	if ((pi = store_intent_find(id)) != NULL && pi->last_event != NULL) {
+		webhook_enqueue(pi->last_event, strlen(pi->last_event));
+		found = 1;
+	}
+	pthread_mutex_unlock(&store_lock);
+	return (found);
+}
+
+/* Charges the intent's payment method; the outcome is the method's. */
+static void
+store_charge(struct store_intent *pi, struct store_result *res,
+    struct buf *out)
+{
+	const struct stripe_decline	*d;
+	struct buf			 obj;
+
+	store_charges++;
+	res->charged = 1;
+	stripe_id(pi->charge, sizeof(pi->charge), "ch");
+	pi->charge_pm = pi->pm;
+	pi->last_error = pi->pm->outcome;
+
+	buf_init(&obj);
+	if (pi->last_error == STRIPE_SUCCEED) {
+		store_succeeded++;
+		pi->status = STORE_SUCCEEDED;
+		store_intent_json(&obj, pi);
+		store_event(pi, "payment_intent.succeeded", &obj);
+		res->status = 200;
+		buf_append(out, obj.data, obj.len);
+	} else {
+		/* As with Stripe: the method is let go, the intent waits. */
+		store_failed++;
+		pi->status = STORE_REQUIRES_PAYMENT_METHOD;
+		pi->pm = NULL;
+		store_intent_json(&obj, pi);
+		store_event(pi, "payment_intent.payment_failed", &obj);
+		d = stripe_decline(pi->last_error);
+		res->status = 402;
+		buf_appends(out, "{\"error\":{");
+		stripe_error_fields(out, "card_error", d->code, d->decline_code,
+		    NULL, d->message);
+		buf_appendf(out, ",\"charge\":\"%s\",\"payment_intent\":",
+		    pi->charge);
+		buf_append(out, obj.data, obj.len);
+		buf_appends(out, ",\"payment_method\":");
+		store_pm_json(out, pi->charge_pm);
+		buf_appends(out, "}}");
+	}
+	buf_free(&obj);
+}
+
+/* Builds the event, keeps it for resend, and queues it for delivery. */
+static void
+store_event(struct store_intent *pi, const char *type, const struct buf *obj)
+{
+	struct buf	 ev;
+	char		 id[STRIPE_ID_LEN];
+
+	stripe_id(id, sizeof(id), "evt");
+	buf_init(&ev);
+	buf_appendf(&ev, "{\"id\":\"%s\",\"object\":\"event\","
+	    "\"api_version\":\"%s\",\"created\":%lld,\"livemode\":false,"
+	    "\"pending_webhooks\":1,\"type\":\"%s\",\"data\":{\"object\":",
+	    id, STORE_API_VERSION, (long long)time(NULL), type);
+	buf_append(&ev, obj->data, obj->len);
+	buf_appends(&ev, "}}");
+	if (ev.failed) {
+		fprintf(stderr, "standin: out of memory for event %s\n", type);
+		buf_free(&ev);
+		return;
+	}
+	free(pi->last_event);
+	pi->last_event = ev.data;
+	webhook_enqueue(ev.data, ev.len);
+}
+
+static void
+store_pm_json(struct buf *b, const struct store_pm *pm)
+{
+	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_method\","
+	    "\"type\":\"%s\",\"created\":%lld,\"livemode\":false,"
+	    "\"billing_details\":{\"name\":", pm->id,
+	    pm->is_card ? "card" : "us_bank_account", (long long)pm->created);
+	buf_json_str(b, pm->name[0] != '\0' ? pm->name : NULL);
+	if (pm->is_card) {
+		buf_appendf(b, "},\"card\":{\"brand\":\"%s\",\"last4\":\"%s\","
+		    "\"exp_month\":%d,\"exp_year\":%d,\"funding\":\"credit\","
+		    "\"country\":\"US\"}}", pm->card.brand, pm->card.last4,
+		    pm->card.exp_month, pm->card.exp_year);
+	} else {
+		buf_appendf(b, "},\"us_bank_account\":{"
+		    "\"account_holder_type\":\"%s\","
+		    "\"account_type\":\"checking\","
+		    "\"bank_name\":\"STRIPE TEST BANK\",\"last4\":\"%s\","
+		    "\"routing_number\":\"%s\"}}", pm->bank.holder_type,
+		    pm->bank.last4, pm->bank.routing);
+	}
+}
+
+/* What a receipt needs to say about how it was paid. */
+static void
+store_pm_details_json(struct buf *b, const struct store_pm *pm)
+{
+	if (pm->is_card) {
+		buf_appendf(b, "{\"type\":\"card\",\"card\":{\"brand\":\"%s\","
+		    "\"last4\":\"%s\",\"exp_month\":%d,\"exp_year\":%d}}",
+		    pm->card.brand, pm->card.last4, pm->card.exp_month,
+		    pm->card.exp_year);
+	} else {
+		buf_appendf(b, "{\"type\":\"us_bank_account\","
+		    "\"us_bank_account\":{\"bank_name\":\"STRIPE TEST BANK\","
+		    "\"last4\":\"%s\",\"routing_number\":\"%s\"}}",
+		    pm->bank.last4, pm->bank.routing);
+	}
+}
+
+static void
+store_intent_json(struct buf *b, const struct store_intent *pi)
+{
+	const struct stripe_decline	*d;
+	const struct store_pm		*known;
+
+	known = pi->pm != NULL ? pi->pm : pi->charge_pm;
+	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_intent\","
+	    "\"amount\":%lld,\"amount_received\":%lld,\"currency\":\"%s\","
+	    "\"status\":\"%s\",\"capture_method\":\"automatic\","
+	    "\"confirmation_method\":\"automatic\",\"created\":%lld,"
+	    "\"livemode\":false,\"payment_method\":",
+	    pi->id, (long long)pi->amount,
+	    (long long)(pi->status == STORE_SUCCEEDED ? pi->amount : 0),
+	    pi->currency, store_status_names[pi->status],
+	    (long long)pi->created);
+	buf_json_str(b, pi->pm != NULL ? pi->pm->id : NULL);
+	buf_appends(b, ",\"latest_charge\":");
+	buf_json_str(b, pi->charge[0] != '\0' ? pi->charge : NULL);
+	buf_appendf(b, ",\"payment_method_types\":[\"%s\"]",
+	    known == NULL || known->is_card ? "card" : "us_bank_account");
+	buf_appends(b, ",\"description\":");
+	buf_json_str(b, pi->description);
+	buf_appends(b, ",\"receipt_email\":");
+	buf_json_str(b, pi->receipt_email);
+	buf_appends(b, ",\"metadata\":");
+	store_metadata_json(b, pi);
+
+	buf_appends(b, ",\"last_payment_error\":");
+	if (pi->last_error == STRIPE_SUCCEED) {
+		buf_appends(b, "null");
+	} else {
+		d = stripe_decline(pi->last_error);
+		buf_appends(b, "{");
+		stripe_error_fields(b, "card_error", d->code, d->decline_code,
+		    NULL, d->message);
+		buf_appendf(b, ",\"charge\":\"%s\",\"payment_method\":",
+		    pi->charge);
+		store_pm_json(b, pi->charge_pm);
+		buf_appends(b, "}");
+	}
+
+	/* Not where Stripe puts it (the charge): see README. */
+	buf_appends(b, ",\"payment_method_details\":");
+	if (pi->charge_pm == NULL)
+		buf_appends(b, "null");
+	else
+		store_pm_details_json(b, pi->charge_pm);
+	buf_appends(b, "}");
+}
+
+static void
+store_charge_json(struct buf *b, const struct store_intent *pi)
+{
+	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"charge\",\"amount\":%lld,"
+	    "\"amount_captured\":%lld,\"amount_refunded\":%lld,"
+	    "\"currency\":\"%s\",\"paid\":true,\"refunded\":%s,"
+	    "\"status\":\"succeeded\",\"payment_intent\":\"%s\","
+	    "\"payment_method\":\"%s\",\"payment_method_details\":",
+	    pi->charge, (long long)pi->amount, (long long)pi->amount,
+	    (long long)pi->refunded, pi->currency,
+	    pi->refunded == pi->amount ? "true" : "false", pi->id,
+	    pi->charge_pm->id);
+	store_pm_details_json(b, pi->charge_pm);
+	buf_appends(b, "}");
+}
+
+static void
+store_metadata_json(struct buf *b, const struct store_intent *pi)
+{
+	size_t		 i;
+
+	buf_appends(b, "{");
+	for (i = 0; i < pi->nmeta; i++) {
+		if (i > 0)
+			buf_appends(b, ",");
+		buf_json_str(b, pi->meta_keys[i]);
+		buf_appends(b, ":");
+		buf_json_str(b, pi->meta_values[i]);
+	}
+	buf_appends(b, "}");
+}
+
+/*
+ * An error answer; with pi, the intent goes along as Stripe sends it.
+ * Called with the lock held.
+ */
+static void
+store_fail(struct store_result *res, struct buf *out, int status,
+    const char *code, const char *param, const struct store_intent *pi,
+    const char *fmt, ...)
+{
+	va_list		 ap;
+	char		 msg[512];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	res->status = status;
+	buf_appends(out, "{\"error\":{");
+	stripe_error_fields(out, status >= 500 ? "api_error" :
+	    "invalid_request_error", code, NULL, param, msg);
+	if (pi != NULL) {
+		buf_appends(out, ",\"payment_intent\":");
+		store_intent_json(out, pi);
+	}
+	buf_appends(out, "}}");
+}
+
+static struct store_pm *
+store_pm_find(const char *id)
+{
+	size_t		 i;
+
+	for (i = 0; i < store_npms; i++) {
+		if (strcmp(store_pms[i]->id, id) == 0)
+			return (store_pms[i]);
+	}
+	return (NULL);
+}
+
+static struct store_intent *
+store_intent_find(const char *id)
+{
+	size_t		 i;
+
+	for (i = 0; i < store_nintents; i++) {
+		if (strcmp(store_intents[i]->id, id) == 0)
+			return (store_intents[i]);
+	}
+	return (NULL);
+}
+
+/* NULL stays NULL; running out of memory drops an optional field. */
+static char *
+store_strdup(const char *s)
+{
+	if (s == NULL)
+		return (NULL);
+	return (strdup(s));
+}
+
+static void
+store_intent_free(struct store_intent *pi)
+{
+	size_t		 i;
+
+	for (i = 0; i < pi->nmeta; i++) {
+		free(pi->meta_keys[i]);
+		free(pi->meta_values[i]);
+	}
+	free(pi->description);
+	free(pi->receipt_email);
+	free(pi->idempotency_key);
+	free(pi->last_event);
+	free(pi);
+}

@@ -1,0 +1,592 @@
+#!/bin/sh
+# Drives the gateway stand-in with curl through everything it is meant to
+# do, with two webhook receivers (standin -R) checking signatures, then
+# stops all three with SIGTERM and fails if a sanitizer spoke. Ports come
+# from 12111-12119. Prints "N passed, M failed" last; exits non-zero on
+# any failure.
+#
+#	tests/gateway/test_standin.sh		builds build/standin first
+#	STANDIN=path tests/gateway/test_standin.sh	uses that binary
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${STANDIN:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/standin-test.XXXXXX")
+SK=sk_test_SECRET
+PK=pk_test_PUBLISHABLE
+WH=whsec_SECRET
+ORIGIN=https://portal.example
+pass=0
+fail=0
+pids=
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="print_stacktrace=1"
+
+cleanup() {
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+build() {
+	[ -n "$bin" ] && return 0
+	bin=$top/build/standin
+	mkdir -p "$top/build"
+	cc -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	    -Wmissing-declarations -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wsign-compare \
+	    -fsanitize=address,undefined -o "$bin" \
+	    "$top"/tests/gateway/*.c -lcurl -lcrypto -lpthread
+}
+
+# launch name args...: starts the gateway (name gw) or a receiver on the
+# first port of 12111-12119 it can bind; sets $port and $<name>_pid. It
+# waits for the "on 127.0.0.1:port" line, not for the port to answer,
+# since a port taken by someone else answers too.
+launch() {
+	name=$1
+	shift
+	for port in 12111 12112 12113 12114 12115 12116 12117 12118 12119; do
+		case " $used_ports " in *" $port "*) continue ;; esac
+		if [ "$name" = gw ]; then
+			"$bin" -l "127.0.0.1:$port" "$@" \
+			    2>"$work/$name.log" &
+		else
+			"$bin" -R "$port" "$@" 2>"$work/$name.log" &
+		fi
+		pid=$!
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			if grep -q "on 127.0.0.1:$port\$" "$work/$name.log"; then
+				pids="$pids $pid"
+				used_ports="$used_ports $port"
+				eval "${name}_pid=$pid"
+				return 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	echo "test_standin: cannot start $name on 12111-12119" >&2
+	exit 1
+}
+
+# req METHOD PATH [curl args]: sets $code, $body, $rc; headers in $work/head.
+req() {
+	req_method=$1 req_path=$2
+	shift 2
+	code=$(curl -s -o "$work/body" -D "$work/head" -w '%{http_code}' \
+	    -X "$req_method" "$base$req_path" "$@")
+	rc=$?
+	body=$(cat "$work/body" 2>/dev/null)
+}
+
+check() {
+	check_name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $check_name (HTTP $code) ${body:-}" |
+		    cut -c 1-400 >&2
+	fi
+}
+
+is() { [ "$1" = "$2" ]; }
+# has PATTERN...: the body holds every one of them.
+has() {
+	for want; do
+		case "$body" in *"$want"*) ;; *) return 1 ;; esac
+	done
+}
+lacks() { ! has "$1"; }
+header() { tr -d '\r' < "$work/head" | grep -qi "^$1\$"; }
+noheader() { ! tr -d '\r' < "$work/head" | grep -qi "^$1"; }
+first_id() { printf '%s' "$body" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'; }
+# The id of the intent inside an error body.
+error_pi() {
+	printf '%s' "$body" |
+	    sed -n 's/.*"payment_intent":{"id":"\([^"]*\)".*/\1/p'
+}
+state_num() {
+	curl -s "$base/_control/state" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
+}
+control() { req POST /_control "$@"; }
+sk() { printf 'Authorization: Bearer %s' "$SK"; }
+
+# card NUMBER [cvc]: a card payment method, made with the publishable
+# key; its id in $id.
+card() {
+	req POST /v1/payment_methods -H "Authorization: Bearer $PK" \
+	    -d type=card -d "card[number]=$1" -d "card[exp_month]=12" \
+	    -d "card[exp_year]=2030" -d "card[cvc]=${2:-123}"
+	id=$(first_id)
+}
+
+# bank ACCOUNT: a bank account payment method; its id in $id.
+bank() {
+	req POST /v1/payment_methods -H "$(sk)" -d type=us_bank_account \
+	    -d "us_bank_account[routing_number]=110000000" \
+	    -d "us_bank_account[account_number]=$1" \
+	    -d "us_bank_account[account_holder_type]=individual" \
+	    -d "billing_details[name]=Jenny Rosen"
+	id=$(first_id)
+}
+
+# pay PM AMOUNT [curl args]: a confirmed PaymentIntent.
+pay() {
+	pay_pm=$1 pay_amount=$2
+	shift 2
+	req POST /v1/payment_intents -H "$(sk)" -d "amount=$pay_amount" \
+	    -d currency=usd -d "payment_method=$pay_pm" -d confirm=true \
+	    -d "metadata[attempt]=att_test" "$@"
+}
+
+# hooks FILE PATTERN: how many logged deliveries match.
+hooks() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# wait_hooks FILE PATTERN N SECONDS: until at least N deliveries match.
+wait_hooks() {
+	i=0
+	while [ "$(hooks "$1" "$2")" -lt "$3" ] && [ $i -lt $(($4 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(hooks "$1" "$2")" -ge "$3" ]
+}
+
+# event_ids PI: how many distinct event ids the first receiver saw for PI.
+event_ids() {
+	grep -- "$1" "$hooks1" | sed 's/.*"id":"\(evt_[^"]*\)".*/\1/' |
+	    sort -u | wc -l
+}
+
+now_ms() { date +%s%3N; }
+
+started=$(now_ms)
+if ! build; then
+	echo "test_standin: build failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+used_ports=
+hooks1=$work/hooks1.log
+hooks2=$work/hooks2.log
+launch recv1 -w "$WH" -o "$hooks1"
+recv1_port=$port
+launch recv2 -w "$WH" -o "$hooks2" -F 2
+recv2_port=$port
+launch gw -s "$SK" -p "$PK" -w "$WH" \
+    -u "http://127.0.0.1:$recv1_port/hook"
+base=http://127.0.0.1:$port
+hook1=http://127.0.0.1:$recv1_port/hook
+hook2=http://127.0.0.1:$recv2_port/hook
+
+# --- Retries first, so their backoff runs while the rest goes on: the
+# second receiver fails the first two deliveries with a 500.
+control -d "webhook_url=$hook2"
+check "control sets webhook_url" is "$code" 200
+card 4242424242424242
+pay "$id" 111
+retry_pi=$(first_id)
+check "retry charge succeeds" is "$code" 200
+control -d "webhook_url=$hook1"
+
+# --- Keys
+req POST /v1/payment_intents -d amount=100 -d currency=usd
+check "no key: 401" is "$code" 401
+check "no key: message" has '"type":"invalid_request_error",' \
+    '"message":"Invalid API Key provided'
+req POST /v1/payment_intents -H "Authorization: Bearer sk_test_WRONG" \
+    -d amount=100 -d currency=usd
+check "wrong key: 401" is "$code" 401
+check "wrong key is masked" lacks "sk_test_WRONG"
+req POST /v1/payment_intents -H "Authorization: Bearer $PK" \
+    -d amount=100 -d currency=usd
+check "publishable key cannot create intents" is "$code" 401
+req GET /v1/payment_intents/pi_x -H "Authorization: Bearer $PK"
+check "publishable key cannot read intents" is "$code" 401
+card 4242424242424242
+pm=$id
+check "publishable key creates payment methods" is "$code" 200
+req POST /v1/payment_methods -H "$(sk)" -d type=card \
+    -d "card[number]=4242424242424242" -d "card[exp_month]=12" \
+    -d "card[exp_year]=2030" -d "card[cvc]=123"
+check "secret key creates payment methods" is "$code" 200
+
+# --- CORS
+req OPTIONS /v1/payment_methods -H "Origin: $ORIGIN" \
+    -H "Access-Control-Request-Method: POST"
+check "preflight: 204" is "$code" 204
+check "preflight: origin echoed" header "Access-Control-Allow-Origin: $ORIGIN"
+check "preflight: methods" header "Access-Control-Allow-Methods: POST, GET"
+check "preflight: headers" header \
+    "Access-Control-Allow-Headers: Authorization, Content-Type, Idempotency-Key"
+req POST /v1/payment_methods -H "Origin: $ORIGIN" \
+    -H "Authorization: Bearer $PK" -d type=card \
+    -d "card[number]=4242424242424242" -d "card[exp_month]=12" \
+    -d "card[exp_year]=2030" -d "card[cvc]=123"
+check "payment method answer carries CORS" \
+    header "Access-Control-Allow-Origin: $ORIGIN"
+req POST /v1/payment_methods -H "Origin: $ORIGIN" -d type=card
+check "CORS also on a 401" header "Access-Control-Allow-Origin: $ORIGIN"
+
+# --- Payment methods
+card 4242424242424242
+check "visa" has '"card":{"brand":"visa","last4":"4242",' \
+    '"exp_month":12,"exp_year":2030'
+check "the answer has the last four digits only" lacks "4242424242424242"
+card 5555555555554444
+check "mastercard" has '"brand":"mastercard","last4":"4444"'
+card 2223003122003222
+check "mastercard 2-series" has '"brand":"mastercard"'
+card 378282246310005 1234
+check "amex" has '"brand":"amex","last4":"0005"'
+card 6011111111111117
+check "discover" has '"brand":"discover"'
+card 4242424242424241
+check "luhn: 402" is "$code" 402
+check "luhn: incorrect_number" \
+    has '"type":"card_error","code":"incorrect_number","param":"card[number]"'
+card 42424242abcd4242
+check "not digits: invalid_number" has '"code":"invalid_number"'
+card 4242424242424242 12
+check "short cvc: invalid_cvc" has '"code":"invalid_cvc","param":"card[cvc]"'
+req POST /v1/payment_methods -H "Authorization: Bearer $PK" -d type=card \
+    -d "card[number]=4242424242424242" -d "card[exp_month]=1" \
+    -d "card[exp_year]=2020" -d "card[cvc]=123"
+check "past expiry: 402" is "$code" 402
+check "past expiry: invalid_expiry_year" has '"code":"invalid_expiry_year"'
+req POST /v1/payment_methods -H "Authorization: Bearer $PK" -d type=card \
+    -d "card[number]=4242424242424242" -d "card[exp_month]=13" \
+    -d "card[exp_year]=2030" -d "card[cvc]=123"
+check "month 13: invalid_expiry_month" has '"code":"invalid_expiry_month"'
+req POST /v1/payment_methods -H "Authorization: Bearer $PK" -d type=card \
+    -d "card[exp_month]=12" -d "card[exp_year]=2030" -d "card[cvc]=123"
+check "missing number: 400" is "$code" 400
+check "missing number names the param" has '"param":"card[number]"'
+req POST /v1/payment_methods -H "Authorization: Bearer $PK" -d type=card \
+    -d "card[number]=4242424242424242" -d "card[exp_month]=12" \
+    -d "card[exp_year]=2030" -d "card[cvc]=123" -d "card[pin]=1"
+check "unknown parameter: 400" \
+    has '"code":"parameter_unknown","param":"card[pin]"'
+bank 000123456789
+bank_ok=$id
+check "bank account" has '"us_bank_account":{' \
+    '"bank_name":"STRIPE TEST BANK","last4":"6789",' \
+    '"routing_number":"110000000"}'
+req POST /v1/payment_methods -H "$(sk)" -d type=us_bank_account \
+    -d "us_bank_account[routing_number]=110000001" \
+    -d "us_bank_account[account_number]=000123456789" \
+    -d "billing_details[name]=Jenny Rosen"
+check "bad routing number: 400" \
+    has '"param":"us_bank_account[routing_number]"'
+
+# --- Charges
+pay "$pm" 1000 -d "description=Invoice INV-1" \
+    -d "receipt_email=a@example.com"
+pi_ok=$(first_id)
+check "charge succeeds" is "$code" 200
+check "charge: succeeded" has '"amount":1000,"amount_received":1000,' \
+    '"currency":"usd","status":"succeeded"'
+check "charge: latest_charge" has '"latest_charge":"ch_'
+check "charge: metadata kept" has '"metadata":{"attempt":"att_test"}'
+check "charge: method details" has '"payment_method_details":' \
+    '{"type":"card","card":{"brand":"visa","last4":"4242"'
+check "charge: no error" has '"last_payment_error":null'
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.succeeded.*$pi_ok" 1 5
+check "webhook payment_intent.succeeded, signed" is "$?" 0
+
+# decline NUMBER CODE DECLINE_CODE
+decline() {
+	card "$1"
+	pay "$id" 500
+	check "$1: 402" is "$code" 402
+	err="\"type\":\"card_error\",\"code\":\"$2\""
+	if [ -n "$3" ]; then
+		check "$1: $2/$3" has "{\"error\":{$err,\"decline_code\":\"$3\""
+	else
+		check "$1: $2" has "{\"error\":{$err,\"message\""
+	fi
+	check "$1: intent needs a new method" \
+	    has '"status":"requires_payment_method"'
+	check "$1: last_payment_error" has "\"last_payment_error\":{$err"
+}
+decline 4000000000000002 card_declined generic_decline
+decline 4000000000009995 card_declined insufficient_funds
+check "insufficient funds message" \
+    has '"message":"Your card has insufficient funds."'
+decline 4000000000000069 expired_card ""
+decline 4000000000000127 incorrect_cvc ""
+decline 4000000000000119 processing_error ""
+failed_pi=$(error_pi)
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.payment_failed.*$failed_pi" \
+    1 5
+check "webhook payment_intent.payment_failed" is "$?" 0
+
+pay "$bank_ok" 2500
+check "bank debit succeeds" has '"status":"succeeded"' \
+    '"payment_method_details":{"type":"us_bank_account",' \
+    '"us_bank_account":{"bank_name":"STRIPE TEST BANK","last4":"6789"'
+check "bank debit: payment_method_types" \
+    has '"payment_method_types":["us_bank_account"]'
+bank 000111111116
+pay "$id" 2500
+check "closed account: 402" is "$code" 402
+check "closed account: account_closed" has '"code":"account_closed"'
+bank 000222222227
+pay "$id" 2500
+check "bank without funds: insufficient_funds" \
+    has '"code":"insufficient_funds"'
+
+# --- Intent validation and the confirm flow
+req POST /v1/payment_intents -H "$(sk)" -d currency=usd
+check "missing amount names it" has '"param":"amount"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=0 -d currency=usd
+check "amount 0: 400" is "$code" 400
+check "amount 0 names it" has '"param":"amount"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=-5 -d currency=usd
+check "negative amount names it" has '"param":"amount"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=10.50 -d currency=usd
+check "decimal amount names it" has '"param":"amount"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usdx
+check "bad currency names it" has '"param":"currency"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+    -d payment_method=pm_nope -d confirm=true
+check "unknown method names it" \
+    has '"code":"resource_missing","param":"payment_method"'
+meta=
+for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21; do
+	meta="$meta&metadata[k$n]=v"
+done
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+    -d "payment_method=$pm$meta"
+check "21 metadata keys: 400" has '"param":"metadata"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=USD \
+    -d "payment_method=$pm"
+pi=$(first_id)
+check "unconfirmed: requires_confirmation" \
+    has '"currency":"usd","status":"requires_confirmation"'
+req GET "/v1/payment_intents/$pi" -H "$(sk)"
+check "retrieve" has "\"id\":\"$pi\",\"object\":\"payment_intent\""
+req POST "/v1/payment_intents/$pi/confirm" -H "$(sk)"
+check "confirm charges" has '"status":"succeeded"'
+req POST "/v1/payment_intents/$pi/confirm" -H "$(sk)"
+check "confirm twice: 400" \
+    has '"code":"payment_intent_unexpected_state"'
+req GET /v1/payment_intents/pi_missing -H "$(sk)"
+check "unknown intent: 404" is "$code" 404
+card 4000000000000002
+pay "$id" 700
+pi=$(error_pi)
+req POST "/v1/payment_intents/$pi/confirm" -H "$(sk)" \
+    -d "payment_method=$pm"
+check "a declined intent succeeds with another method" \
+    has '"status":"succeeded"'
+req GET /v1/nothing_here -H "$(sk)"
+check "unknown route: 404" is "$code" 404
+
+# --- Idempotency
+charges=$(state_num charges)
+pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
+first=$(first_id)
+pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
+check "replay: same intent" is "$(first_id)" "$first"
+check "replay: marked" header "Idempotent-Replayed: true"
+check "replay: charged once" is "$(state_num charges)" $((charges + 1))
+pay "$pm" 4300 -H "Idempotency-Key: attempt-1"
+check "same key, other body: 400" is "$code" 400
+check "same key, other body: idempotency_error" \
+    has '"type":"idempotency_error","message":"Keys for idempotent requests'
+card 4000000000009995
+pay "$id" 800 -H "Idempotency-Key: attempt-3"
+declined=$(error_pi)
+pay "$id" 800 -H "Idempotency-Key: attempt-3"
+check "a decline replays as 402" is "$code" 402
+check "a decline replays the same intent" is "$(error_pi)" "$declined"
+check "a decline replay is marked" header "Idempotent-Replayed: true"
+
+# Two at once with one key: the second waits, then replays the first.
+control -d delay_ms=400
+charges=$(state_num charges)
+conc=
+for n in 1 2; do
+	curl -s -H "$(sk)" -H "Idempotency-Key: attempt-4" -d amount=900 \
+	    -d currency=usd -d "payment_method=$pm" -d confirm=true \
+	    "$base/v1/payment_intents" > "$work/conc$n" &
+	conc="$conc $!"
+done
+for p in $conc; do
+	wait "$p"
+done
+control -d delay_ms=0
+a=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$work/conc1")
+b=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' "$work/conc2")
+check "concurrent same key: one intent" test -n "$a" -a "$a" = "$b"
+check "concurrent same key: one charge" \
+    is "$(state_num charges)" $((charges + 1))
+
+# --- Refunds
+pay "$pm" 1000
+rpi=$(first_id)
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300
+check "partial refund" has "\"object\":\"refund\",\"amount\":300,"
+check "refund: succeeded" \
+    has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\""
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=800
+check "over-refund: 400" is "$code" 400
+check "over-refund: amount_too_large" \
+    has '"code":"amount_too_large","param":"amount"'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi"
+check "refund the rest" has '"amount":700,'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=1
+check "nothing left to refund" has '"code":"charge_already_refunded"'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$failed_pi"
+check "cannot refund a failed intent" is "$code" 400
+req POST /v1/refunds -H "$(sk)" -d payment_intent=pi_nope
+check "cannot refund an unknown intent" has '"param":"payment_intent"'
+wait_hooks "$hooks1" \
+    "^ok 200 .*charge.refunded.*\"amount_refunded\":1000,.*$rpi" 1 5
+check "webhook charge.refunded" is "$?" 0
+
+# --- fail_next
+control -d fail_next=1
+charges=$(state_num charges)
+pay "$pm" 600 -H "Idempotency-Key: attempt-5"
+check "fail_next: 500" is "$code" 500
+check "fail_next: api_error" has '"type":"api_error"'
+check "fail_next: nothing charged" is "$(state_num charges)" "$charges"
+pay "$pm" 600 -H "Idempotency-Key: attempt-5"
+check "retry after fail_next runs" is "$code" 200
+check "retry after fail_next is fresh" noheader "Idempotent-Replayed"
+check "fail_next: one charge in all" \
+    is "$(state_num charges)" $((charges + 1))
+
+# --- drop_after_charge_next
+control -d drop_after_charge_next=1
+charges=$(state_num charges)
+pay "$pm" 777 -H "Idempotency-Key: attempt-6"
+check "drop: empty reply" is "$rc" 52
+check "drop: the charge happened" is "$(state_num charges)" $((charges + 1))
+curl -s "$base/_control/state" > "$work/state"
+check "drop: the intent is recorded" grep -q \
+    '"status":"succeeded","idempotency_key":"attempt-6"' "$work/state"
+pay "$pm" 777 -H "Idempotency-Key: attempt-6"
+check "drop: a retry with the key gets the answer" is "$code" 200
+check "drop: ... replayed" header "Idempotent-Replayed: true"
+check "drop: ... and no second charge" \
+    is "$(state_num charges)" $((charges + 1))
+
+# --- delay_ms
+control -d delay_ms=600
+t0=$(now_ms)
+req GET "/v1/payment_intents/$pi_ok" -H "$(sk)"
+t1=$(now_ms)
+control -d delay_ms=0
+check "delay: answer is late" test $((t1 - t0)) -ge 600
+check "delay: answer is right" is "$code" 200
+
+# --- Webhook switches
+control -d webhook_duplicate=1
+pay "$pm" 1200
+dup_pi=$(first_id)
+control -d webhook_duplicate=0
+wait_hooks "$hooks1" "^ok 200 .*$dup_pi" 2 5
+check "duplicate: delivered twice" \
+    is "$(hooks "$hooks1" "^ok 200 .*$dup_pi")" 2
+check "duplicate: same event id" is "$(event_ids "$dup_pi")" 1
+
+control -d webhook_bad_signature=1
+pay "$pm" 1300
+bad_pi=$(first_id)
+control -d webhook_bad_signature=0
+wait_hooks "$hooks1" "^bad_signature 400 .*$bad_pi" 1 5
+check "bad signature is refused" is "$?" 0
+
+control -d webhook_stale=1
+pay "$pm" 1400
+stale_pi=$(first_id)
+control -d webhook_stale=0
+wait_hooks "$hooks1" "^stale 400 .*$stale_pi" 1 5
+check "stale timestamp is refused" is "$?" 0
+
+control -d webhook_secret=whsec_ROTATED
+pay "$pm" 1500
+rot_pi=$(first_id)
+wait_hooks "$hooks1" "^bad_signature 400 .*$rot_pi" 1 5
+check "rotated secret: old verifier refuses" is "$?" 0
+control -d reset=1
+pay "$pm" 1600
+reset_pi=$(first_id)
+wait_hooks "$hooks1" "^ok 200 .*$reset_pi" 1 5
+check "reset restores the secret" is "$?" 0
+control -d reset=1 -d bogus=1
+check "unknown control field: 400" has '"param":"bogus"'
+
+control -d webhook_delay_ms=1000
+t0=$(now_ms)
+pay "$pm" 1700
+late_pi=$(first_id)
+control -d webhook_delay_ms=0
+wait_hooks "$hooks1" "^ok 200 .*$late_pi" 1 5
+check "webhook delay: delivered" is "$?" 0
+check "webhook delay: ... late" test $(($(now_ms) - t0)) -ge 1000
+
+before=$(hooks "$hooks1" "^ok 200 .*$pi_ok")
+req POST "/_control/resend?intent=$pi_ok"
+check "resend: 200" is "$code" 200
+wait_hooks "$hooks1" "^ok 200 .*$pi_ok" $((before + 1)) 5
+check "resend: delivered again" is "$?" 0
+check "resend: same event id" is "$(event_ids "$pi_ok")" 1
+req POST /_control/resend?intent=pi_nope
+check "resend unknown intent: 404" is "$code" 404
+
+# --- Limits
+req GET /v1/payment_intents/x -H "$(sk)" \
+    -H "X-Big: $(head -c 17000 /dev/zero | tr '\0' a)"
+check "head over 16 KiB: 431" is "$code" 431
+head -c 70000 /dev/zero | tr '\0' a > "$work/big"
+req POST /v1/payment_intents -H "$(sk)" --data-binary "@$work/big"
+check "body over 64 KiB: 413" is "$code" 413
+req get /v1/payment_intents/x -H "$(sk)"
+check "lower-case method: 400" is "$code" 400
+req POST /v1/payment_intents -H "$(sk)" -H "Transfer-Encoding: chunked" \
+    -d amount=1
+check "chunked bodies: 501" is "$code" 501
+
+# --- The retries started at the top should be done by now.
+wait_hooks "$hooks2" "$retry_pi" 3 10
+check "retry: failed twice, then delivered" \
+    is "$(grep -- "$retry_pi" "$hooks2" | cut -d' ' -f1,2 | tr '\n' ' ')" \
+    "ok 500 ok 500 ok 200 "
+
+# --- State
+curl -s "$base/_control/state" > "$work/state"
+check "state lists intents with metadata" \
+    grep -q '"metadata":{"attempt":"att_test"}' "$work/state"
+check "state counts refunds" grep -q '"refunds":2,' "$work/state"
+check "state counts webhooks" grep -q '"webhooks_sent":[1-9]' "$work/state"
+
+# --- Stop cleanly: SIGTERM, exit 0, no sanitizer report.
+for name in gw recv1 recv2; do
+	eval "p=\$${name}_pid"
+	kill -TERM "$p"
+	wait "$p"
+	status=$?
+	check "$name exits 0 on SIGTERM" is "$status" 0
+	check "$name: no sanitizer report" sh -c "! grep -E \
+	    'AddressSanitizer|LeakSanitizer|runtime error' \
+	    '$work/$name.log' >&2"
+done
+pids=
+
+elapsed=$(($(now_ms) - started))
+echo "took $((elapsed / 1000)).$((elapsed % 1000 / 100)) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
