@@ -1,0 +1,94 @@
+/*
+ * The Stripe-shaped payment gateway, as bytes: the form body that creates
+ * a PaymentIntent, and what its answers and webhook events mean for an
+ * attempt. No I/O here; the HTTP glue moves the bytes.
+ */
+#ifndef PAYPORTAL_GATEWAY_H
+#define PAYPORTAL_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GATEWAY_MAX_BODY	(1024 * 1024)	/* larger ones are not read */
+
+enum gateway_outcome {
+	GATEWAY_SUCCEEDED,	/* money moved: write the receipt */
+	GATEWAY_DECLINED,	/* definitely not charged */
+	GATEWAY_PENDING,	/* the intent exists but is not final */
+	GATEWAY_UNKNOWN,	/* cannot tell: settle later, never as failed */
+	GATEWAY_REJECTED	/* our request was wrong: not charged; log it */
+};
+
+/*
+ * Identifiers (intent_id, status, currency, brand, last4, attempt, code)
+ * are all or nothing: one that does not fit or has characters it cannot
+ * have is left "", since a cut id names something else. Only message is
+ * cut to fit, at a UTF-8 character boundary, with control characters
+ * turned into spaces.
+ */
+struct gateway_result {
+	enum gateway_outcome	 outcome;
+	char			 intent_id[64];	/* "pi_..." or "" */
+	char			 status[32];	/* intent status or "" */
+	int64_t			 amount;	/* the intent's amount, or -1 */
+	char			 currency[4];	/* upper-cased "USD", or "" */
+	char			 brand[16];	/* "visa", "bank" ... or "" */
+	char			 last4[5];	/* 4 digits or "" */
+	char			 attempt[37];	/* metadata[attempt] or "" */
+	char			 code[64];	/* decline_code, else code */
+	char			 message[256];	/* for logs and the customer */
+};
+
+struct strbuf;
+
+/*
+ * Appends the form body for POST /v1/payment_intents: amount, currency
+ * (lower-cased), payment_method, confirm=true, description, metadata[attempt]
+ * and metadata[link], and receipt_email. description and receipt_email are
+ * left out when NULL or "". Values are percent-encoded (RFC 3986 unreserved
+ * characters kept, a space is %20). Returns 0, with nothing appended,
+ * for an amount <= 0, a currency that is not 3 ASCII letters, an empty
+ * payment_method, attempt or link, a control character in any of those or
+ * in receipt_email, or an allocation failure.
+ */
+int	gateway_intent_body(struct strbuf *, int64_t, const char *,
+	    const char *, const char *, const char *, const char *,
+	    const char *);
+
+/*
+ * Reads the answer to POST /v1/payment_intents, its confirm endpoint or
+ * GET /v1/payment_intents/{id}. http_status 0 means there was no answer.
+ *
+ * 2xx with a PaymentIntent: by its status; "succeeded" SUCCEEDED,
+ * "requires_payment_method" or "canceled" DECLINED (with the intent's
+ * last_payment_error, if any), "processing", "requires_action",
+ * "requires_confirmation" or "requires_capture" PENDING, anything else
+ * UNKNOWN. Other 2xx bodies are UNKNOWN.
+ *
+ * An error body {"error":{...}} carrying a payment_intent that says
+ * "succeeded" or "processing" is SUCCEEDED or PENDING whatever the error:
+ * confirming an intent that had already succeeded answers 400, and must
+ * not read as "not charged". Otherwise: 402, or a "card_error" under 400,
+ * is DECLINED; 400 (idempotency_error with other parameters included),
+ * 401, 403 and 404 REJECTED.
+ *
+ * UNKNOWN: no answer, 5xx, 429, 409 (a request with the same key still
+ * running), any other status, a 4xx whose body is not a gateway error,
+ * malformed JSON, or a body over GATEWAY_MAX_BODY.
+ */
+void	gateway_parse_intent(long, const char *, size_t,
+	    struct gateway_result *);
+
+/*
+ * Reads a webhook event: {"id":"evt_...","type":"...","data":{"object":
+ * {...}}}. The id (up to idlen - 1 bytes of [A-Za-z0-9_]) and the type go
+ * to the buffers; a type that does not fit or is not made of [a-z_.] is
+ * given as "", for the caller to ignore. A PaymentIntent object fills the
+ * result as a 2xx answer would; any other object leaves it UNKNOWN with
+ * no intent_id. Returns 0, with id and type "", if the body is not a
+ * well-formed event.
+ */
+int	gateway_parse_event(const char *, size_t, char *, size_t, char *,
+	    size_t, struct gateway_result *);
+
+#endif
