@@ -22,7 +22,7 @@ CORE_SRC :=	$(shell grep -L -e '<kore/' -e 'embed_files' src/*.c 2>/dev/null)
 UNIT_TESTS :=	$(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS :=	$(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq
-FUZZ_LIBS =	-lcrypto -lpq
+FUZZ_LIBS =	-ljansson -lcrypto -lpq
 FUZZ_SECONDS ?=	300
 SMOKE_SECONDS ?= 4
 
@@ -30,7 +30,7 @@ SRC_FILES :=	$(wildcard src/*.c src/*.h)
 EMBED_FILES :=	$(wildcard templates/*.html assets/* sql/*.sql)
 KORE_CONF :=	conf/build.conf conf/payportal.conf
 
-.PHONY: all deps unit fuzz-smoke fuzz run standin-test e2e test bench clean
+.PHONY: all deps unit fuzz-smoke fuzz run standin-test smtpsink-test e2e test bench clean
 
 all: $(BUILD)/payportal
 
@@ -78,24 +78,41 @@ unit: $(UNIT_TESTS)
 		grep -q "Failing: 0 | Crashing: 0" $$t.log; done
 
 E2E_SRC :=	$(wildcard tests/e2e/test_*.c) tests/e2e/e2e.c
+E2E_SERIAL :=	$(wildcard tests/e2e/serial/test_*.c) tests/e2e/e2e.c
 
+# Two programs: the scenarios that run in parallel, and those that flip the
+# gateway stand-in's global switches and so run one at a time.
 $(BUILD)/e2e-tests: $(E2E_SRC) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
-	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lcurl
+	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lcurl -lpthread
 
-# The payment gateway stand-in (tests/gateway), with its own test.
-$(BUILD)/standin: $(wildcard tests/gateway/*.c tests/gateway/*.h) | $(BUILD)/.deps
-	$(CC) -std=gnu11 -O1 -g $(WARN) $(SAN) -o $@ $(wildcard tests/gateway/*.c) \
+$(BUILD)/e2e-serial: $(E2E_SERIAL) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.deps
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
+	    -o $@ $(E2E_SERIAL) $(CORE_SRC) $(UNIT_LIBS) -lcurl
+
+# The payment gateway stand-in (tests/gateway), with its own test. Forms
+# and answers go through the portal's own src/form.c and src/strbuf.c.
+STANDIN_SRC :=	$(wildcard tests/gateway/*.c) src/form.c src/strbuf.c
+
+$(BUILD)/standin: $(STANDIN_SRC) $(wildcard tests/gateway/*.h) src/form.h src/strbuf.h | $(BUILD)/.deps
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SAN) -Isrc -o $@ $(STANDIN_SRC) \
 	    -lcurl -lcrypto -lpthread
 
 standin-test: $(BUILD)/standin
 	STANDIN=$(BUILD)/standin tests/gateway/test_standin.sh
 
+# The SMTP sink that takes the portal's mail in tests (tests/smtp).
+$(BUILD)/smtpsink: tests/smtp/smtpsink.c | $(BUILD)/.deps
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SAN) -o $@ $<
+
+smtpsink-test: $(BUILD)/smtpsink
+	SMTPSINK=$(BUILD)/smtpsink tests/smtp/test_smtpsink.sh
+
 tests/browser/node_modules: tests/browser/package.json | $(BUILD)/.deps
 	cd tests/browser && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests tests/browser/node_modules
+e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests $(BUILD)/e2e-serial $(BUILD)/standin tests/browser/node_modules
 	tests/e2e/run.sh
 
 $(BUILD)/pgbench-script: tests/bench/pgbench_script.c src/public_sql.h
@@ -106,7 +123,7 @@ bench: $(BUILD)/payportal $(BUILD)/pgbench-script
 	tests/bench/run.sh
 
 # Everything, as CI runs it.
-test: unit fuzz-smoke standin-test e2e
+test: unit fuzz-smoke standin-test smtpsink-test e2e
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -132,5 +149,5 @@ fuzz: $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)
-run: $(BUILD)/payportal
+run: $(BUILD)/payportal $(BUILD)/standin
 	tools/demo.sh

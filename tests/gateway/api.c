@@ -152,6 +152,7 @@ api_run(const struct api_route *route, struct http_request *req,
     const char *id, struct http_response *resp)
 {
 	struct api_call	 call;
+	char		 err[128];
 	int		 ok;
 
 	memset(&call, 0, sizeof(call));
@@ -180,13 +181,13 @@ api_run(const struct api_route *route, struct http_request *req,
 	}
 
 	if (strcmp(req->method, "POST") == 0)
-		ok = params_parse(&call.params, req->body, req->bodylen);
+		ok = params_parse(&call.params, req->body, req->bodylen, err,
+		    sizeof(err));
 	else
 		ok = 1;
 	if (!ok) {
 		api_fail(resp, 400, "invalid_request_error", NULL, NULL,
-		    "Invalid request body: expected a form with at most %d "
-		    "fields in UTF-8.", PARAMS_MAX_FIELDS);
+		    "Invalid request body: %s.", err);
 	} else {
 		route->fn(&call);
 	}
@@ -646,6 +647,6 @@ api_fail(struct http_response *resp, int status, const char *type,
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	resp->status = status;
-	buf_reset(&resp->body);
+	strbuf_reset(&resp->body);
 	stripe_error(&resp->body, type, code, param, msg);
 }

@@ -29,7 +29,7 @@ static int	control_number(struct params *, const char *, long, long *,
 		    struct http_response *);
 static int	control_flag(struct params *, const char *, int *,
 		    struct http_response *);
-static void	control_json(struct buf *, const struct control_switches *);
+static void	control_json(struct strbuf *, const struct control_switches *);
 static void	control_fail(struct http_response *, int, const char *,
 		    const char *);
 
@@ -112,11 +112,14 @@ control_set(struct http_request *req, struct http_response *resp)
 	struct params		 p;
 	struct control_switches	 sw;
 	const char		*url, *secret, *unknown;
+	char			 err[128], msg[160];
 	int			 reset;
 
 	params_init(&p);
-	if (!params_parse(&p, req->body, req->bodylen)) {
-		control_fail(resp, 400, NULL, "Malformed form body.");
+	if (!params_parse(&p, req->body, req->bodylen, err, sizeof(err))) {
+		(void)snprintf(msg, sizeof(msg), "Malformed form body: %s.",
+		    err);
+		control_fail(resp, 400, NULL, msg);
 		return;
 	}
 	reset = -1;
@@ -190,9 +193,9 @@ control_state(struct http_response *resp)
 
 	webhook_stats(&sent, &attempts, &given_up, &pending);
 	resp->status = 200;
-	buf_appends(&resp->body, "{");
+	strbuf_appends(&resp->body, "{");
 	store_state(&resp->body);
-	buf_appendf(&resp->body, ",\"webhooks_sent\":%llu,"
+	strbuf_appendf(&resp->body, ",\"webhooks_sent\":%llu,"
 	    "\"webhooks_attempts\":%llu,\"webhooks_given_up\":%llu,"
 	    "\"webhooks_pending\":%llu}", (unsigned long long)sent,
 	    (unsigned long long)attempts, (unsigned long long)given_up,
@@ -206,7 +209,7 @@ control_resend(struct http_request *req, struct http_response *resp)
 	const char	*id;
 
 	params_init(&p);
-	if (!params_parse(&p, req->query, strlen(req->query)) ||
+	if (!params_parse(&p, req->query, strlen(req->query), NULL, 0) ||
 	    (id = params_get(&p, "intent")) == NULL) {
 		control_fail(resp, 400, "intent", "Expected ?intent=pi_...");
 	} else if (!store_resend(id)) {
@@ -214,9 +217,9 @@ control_resend(struct http_request *req, struct http_response *resp)
 		    "No such intent, or it has sent no event yet.");
 	} else {
 		resp->status = 200;
-		buf_appends(&resp->body, "{\"resent\":");
-		buf_json_str(&resp->body, id);
-		buf_appends(&resp->body, "}");
+		strbuf_appends(&resp->body, "{\"resent\":");
+		json_str(&resp->body, id);
+		strbuf_appends(&resp->body, "}");
 	}
 	params_free(&p);
 }
@@ -257,9 +260,9 @@ control_flag(struct params *p, const char *name, int *out,
 }
 
 static void
-control_json(struct buf *b, const struct control_switches *sw)
+control_json(struct strbuf *b, const struct control_switches *sw)
 {
-	buf_appendf(b, "{\"delay_ms\":%ld,\"fail_next\":%ld,"
+	strbuf_appendf(b, "{\"delay_ms\":%ld,\"fail_next\":%ld,"
 	    "\"drop_after_charge_next\":%ld,\"webhook_duplicate\":%d,"
 	    "\"webhook_delay_ms\":%ld,\"webhook_bad_signature\":%d,"
 	    "\"webhook_stale\":%d}", sw->delay_ms, sw->fail_next,
@@ -272,7 +275,7 @@ control_fail(struct http_response *resp, int status, const char *param,
     const char *message)
 {
 	resp->status = status;
-	buf_reset(&resp->body);
+	strbuf_reset(&resp->body);
 	stripe_error(&resp->body, "invalid_request_error", NULL, param,
 	    message);
 }

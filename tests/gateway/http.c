@@ -357,29 +357,29 @@ http_response_init(struct http_response *resp)
 {
 	resp->status = 500;
 	resp->drop = 0;
-	buf_init(&resp->headers);
-	buf_init(&resp->body);
+	strbuf_init(&resp->headers);
+	strbuf_init(&resp->body);
 }
 
 void
 http_response_free(struct http_response *resp)
 {
-	buf_free(&resp->headers);
-	buf_free(&resp->body);
+	strbuf_free(&resp->headers);
+	strbuf_free(&resp->body);
 }
 
 void
 http_response_header(struct http_response *resp, const char *name,
     const char *value)
 {
-	buf_appendf(&resp->headers, "%s: %s\r\n", name, value);
+	strbuf_appendf(&resp->headers, "%s: %s\r\n", name, value);
 }
 
 int
 http_send(struct http_conn *c, const struct http_request *req,
     struct http_response *resp)
 {
-	struct buf	 out;
+	struct strbuf	 out;
 	char		 reqid[STRIPE_ID_LEN];
 	int		 ok;
 
@@ -387,21 +387,21 @@ http_send(struct http_conn *c, const struct http_request *req,
 		return (http_send_error(c, 500));
 
 	stripe_id(reqid, sizeof(reqid), "req");
-	buf_init(&out);
-	buf_appendf(&out, "HTTP/1.1 %d %s\r\nRequest-Id: %s\r\n",
+	strbuf_init(&out);
+	strbuf_appendf(&out, "HTTP/1.1 %d %s\r\nRequest-Id: %s\r\n",
 	    resp->status, http_reason(resp->status), reqid);
 	if (resp->status != 204) {
-		buf_appendf(&out, "Content-Type: application/json\r\n"
+		strbuf_appendf(&out, "Content-Type: application/json\r\n"
 		    "Content-Length: %zu\r\n", resp->body.len);
 	}
-	buf_append(&out, resp->headers.data, resp->headers.len);
-	buf_appendf(&out, "Connection: %s\r\n\r\n",
+	strbuf_append(&out, resp->headers.data, resp->headers.len);
+	strbuf_appendf(&out, "Connection: %s\r\n\r\n",
 	    req->keepalive ? "keep-alive" : "close");
 	if (resp->status != 204)
-		buf_append(&out, resp->body.data, resp->body.len);
+		strbuf_append(&out, resp->body.data, resp->body.len);
 
 	ok = !out.failed && http_write(c->fd, out.data, out.len);
-	buf_free(&out);
+	strbuf_free(&out);
 	return (ok);
 }
 

@@ -127,7 +127,7 @@ idem_begin(const char *key, const struct http_request *req,
 		idem_wait();
 	}
 	resp->status = e->status;
-	buf_append(&resp->body, e->body, e->bodylen);
+	strbuf_append(&resp->body, e->body, e->bodylen);
 	pthread_mutex_unlock(&idem_lock);
 	http_response_header(resp, "Idempotent-Replayed", "true");
 	return (IDEM_ANSWERED);
@@ -146,8 +146,11 @@ idem_finish(const char *key, const struct http_response *resp)
 		if ((e->body = malloc(resp->body.len + 1)) == NULL) {
 			idem_remove(i);
 		} else {
-			memcpy(e->body, buf_cstr(&resp->body),
-			    resp->body.len + 1);
+			if (resp->body.len > 0) {
+				memcpy(e->body, resp->body.data,
+				    resp->body.len);
+			}
+			e->body[resp->body.len] = '\0';
 			e->bodylen = resp->body.len;
 			e->status = resp->status;
 			e->done = 1;

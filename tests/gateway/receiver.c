@@ -47,7 +47,7 @@ receiver_handle(struct http_request *req, struct http_response *resp)
 {
 	enum webhook_verdict	 v;
 	const char		*sig;
-	struct buf		 line;
+	struct strbuf		 line;
 	size_t			 i;
 	ssize_t			 n;
 
@@ -64,28 +64,28 @@ receiver_handle(struct http_request *req, struct http_response *resp)
 		    req->bodylen, time(NULL));
 	resp->status = v == WEBHOOK_OK ? 200 : 400;
 
-	buf_init(&line);
+	strbuf_init(&line);
 	pthread_mutex_lock(&receiver_lock);
 	if (receiver_fail_first > 0) {
 		receiver_fail_first--;
 		resp->status = 500;
 	}
-	buf_appendf(&line, "%s %d ", webhook_verdict_name(v), resp->status);
+	strbuf_appendf(&line, "%s %d ", webhook_verdict_name(v), resp->status);
 	/* One delivery, one line, whatever the body holds. */
 	for (i = 0; i < req->bodylen; i++) {
 		if (req->body[i] == '\n' || req->body[i] == '\r')
 			req->body[i] = ' ';
 	}
-	buf_append(&line, req->body, req->bodylen);
-	buf_appends(&line, "\n");
+	strbuf_append(&line, req->body, req->bodylen);
+	strbuf_appends(&line, "\n");
 	n = line.failed ? -1 : write(receiver_fd, line.data, line.len);
 	pthread_mutex_unlock(&receiver_lock);
 	if (n != (ssize_t)line.len) {
 		fprintf(stderr, "standin: receiver could not log a delivery\n");
 		resp->status = 500;
 	}
-	buf_free(&line);
+	strbuf_free(&line);
 
-	buf_appendf(&resp->body, "{\"received\":%s,\"verdict\":\"%s\"}",
+	strbuf_appendf(&resp->body, "{\"received\":%s,\"verdict\":\"%s\"}",
 	    resp->status == 200 ? "true" : "false", webhook_verdict_name(v));
 }

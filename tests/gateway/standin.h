@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "form.h"
+#include "strbuf.h"
+
 /* Hard limits: everything an outsider can send is bounded. */
 #define HTTP_MAX_HEAD		(16 * 1024)
 #define HTTP_MAX_BODY		(64 * 1024)
@@ -23,42 +26,22 @@
 #define HTTP_WRITE_MS		10000
 #define SERVER_MAX_CONNS	1024
 
-/* buf.c: growable byte buffer; allocation failure is sticky. */
-struct buf {
-	char		*data;
-	size_t		 len;
-	size_t		 cap;
-	int		 failed;
-};
+/* json.c: JSON text on top of src/strbuf.c. */
+void		 json_str(struct strbuf *, const char *);
 
-void		 buf_init(struct buf *);
-void		 buf_free(struct buf *);
-void		 buf_reset(struct buf *);
-void		 buf_append(struct buf *, const void *, size_t);
-void		 buf_appends(struct buf *, const char *);
-void		 buf_appendf(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 buf_json_str(struct buf *, const char *);
-const char	*buf_cstr(const struct buf *);
-
-/* params.c: application/x-www-form-urlencoded bodies and query strings. */
-#define PARAMS_MAX_FIELDS	256
-#define PARAMS_MAX_NAME		256
-#define PARAMS_MAX_VALUE	8192
-
-struct param {
-	char		*name;
-	char		*value;
-	int		 used;
-};
-
+/*
+ * params.c: form bodies and query strings, parsed by src/form.c. Each
+ * field remembers whether an endpoint asked for it, so that unknown
+ * parameters can be refused the way Stripe refuses them.
+ */
 struct params {
-	struct param	*v;
-	size_t		 n;
+	struct form	 form;
+	int		*used;		/* one flag per field */
 };
 
 void		 params_init(struct params *);
-int		 params_parse(struct params *, const char *, size_t);
+int		 params_parse(struct params *, const char *, size_t, char *,
+		    size_t);
 const char	*params_get(struct params *, const char *);
 const char	*params_prefixed(struct params *, const char *, size_t *,
 		    const char **);
@@ -85,8 +68,8 @@ struct http_request {
 
 struct http_response {
 	int		 status;
-	struct buf	 headers;	/* extra "Name: value\r\n" lines */
-	struct buf	 body;
+	struct strbuf	 headers;	/* extra "Name: value\r\n" lines */
+	struct strbuf	 body;
 	int		 drop;		/* close without answering */
 };
 
@@ -145,9 +128,9 @@ struct stripe_decline {
 #define STRIPE_AMOUNT_MAX	99999999	/* eight digits, as Stripe */
 
 void		 stripe_id(char *, size_t, const char *);
-void		 stripe_error(struct buf *, const char *, const char *,
+void		 stripe_error(struct strbuf *, const char *, const char *,
 		    const char *, const char *);
-void		 stripe_error_fields(struct buf *, const char *,
+void		 stripe_error_fields(struct strbuf *, const char *,
 		    const char *, const char *, const char *, const char *);
 int		 stripe_luhn(const char *);
 const char	*stripe_card_brand(const char *);
@@ -208,15 +191,16 @@ struct store_result {
 int	store_init(void);
 void	store_cleanup(void);
 void	store_pm_create(const struct store_pm_input *,
-	    struct store_result *, struct buf *);
+	    struct store_result *, struct strbuf *);
 void	store_intent_create(const struct store_intent_input *,
-	    struct store_result *, struct buf *);
+	    struct store_result *, struct strbuf *);
 void	store_intent_confirm(const char *, const char *,
-	    struct store_result *, struct buf *);
-void	store_intent_get(const char *, struct store_result *, struct buf *);
+	    struct store_result *, struct strbuf *);
+void	store_intent_get(const char *, struct store_result *,
+	    struct strbuf *);
 void	store_refund_create(const char *, int64_t, struct store_result *,
-	    struct buf *);
-void	store_state(struct buf *);
+	    struct strbuf *);
+void	store_state(struct strbuf *);
 int	store_resend(const char *);
 
 /* idem.c: Idempotency-Key results. */

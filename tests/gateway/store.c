@@ -56,19 +56,19 @@ struct store_intent {
 static struct store_pm		*store_pm_find(const char *);
 static struct store_intent	*store_intent_find(const char *);
 static void	 store_charge(struct store_intent *, struct store_result *,
-		    struct buf *);
+		    struct strbuf *);
 static void	 store_event(struct store_intent *, const char *,
-		    const struct buf *);
-static void	 store_pm_json(struct buf *, const struct store_pm *);
-static void	 store_pm_details_json(struct buf *,
+		    const struct strbuf *);
+static void	 store_pm_json(struct strbuf *, const struct store_pm *);
+static void	 store_pm_details_json(struct strbuf *,
 		    const struct store_pm *);
-static void	 store_intent_json(struct buf *,
+static void	 store_intent_json(struct strbuf *,
 		    const struct store_intent *);
-static void	 store_charge_json(struct buf *,
+static void	 store_charge_json(struct strbuf *,
 		    const struct store_intent *);
-static void	 store_metadata_json(struct buf *,
+static void	 store_metadata_json(struct strbuf *,
 		    const struct store_intent *);
-static void	 store_fail(struct store_result *, struct buf *, int,
+static void	 store_fail(struct store_result *, struct strbuf *, int,
 		    const char *, const char *, const struct store_intent *,
 		    const char *, ...) __attribute__((format(printf, 7, 8)));
 static char	*store_strdup(const char *);
@@ -116,7 +116,7 @@ store_cleanup(void)
 
 void
 store_pm_create(const struct store_pm_input *in, struct store_result *res,
-    struct buf *out)
+    struct strbuf *out)
 {
 	struct store_pm	*pm;
 
@@ -144,7 +144,7 @@ out:
 
 void
 store_intent_create(const struct store_intent_input *in,
-    struct store_result *res, struct buf *out)
+    struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
 	struct store_pm		*pm;
@@ -206,7 +206,7 @@ out:
 /* pm_id, if not NULL, replaces the intent's payment method first. */
 void
 store_intent_confirm(const char *id, const char *pm_id,
-    struct store_result *res, struct buf *out)
+    struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
 	struct store_pm		*pm;
@@ -245,7 +245,7 @@ out:
 }
 
 void
-store_intent_get(const char *id, struct store_result *res, struct buf *out)
+store_intent_get(const char *id, struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
 
@@ -263,10 +263,10 @@ store_intent_get(const char *id, struct store_result *res, struct buf *out)
 /* amount < 0 refunds whatever has not been refunded yet. */
 void
 store_refund_create(const char *pi_id, int64_t amount,
-    struct store_result *res, struct buf *out)
+    struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
-	struct buf		 charge;
+	struct strbuf		 charge;
 	char			 id[STRIPE_ID_LEN];
 	int64_t			 left;
 
@@ -302,46 +302,47 @@ store_refund_create(const char *pi_id, int64_t amount,
 
 	stripe_id(id, sizeof(id), "re");
 	res->status = 200;
-	buf_appendf(out, "{\"id\":\"%s\",\"object\":\"refund\",\"amount\":%lld,"
-	    "\"charge\":\"%s\",\"currency\":\"%s\",\"payment_intent\":\"%s\","
-	    "\"status\":\"succeeded\",\"created\":%lld}", id, (long long)amount,
+	strbuf_appendf(out, "{\"id\":\"%s\",\"object\":\"refund\","
+	    "\"amount\":%lld,\"charge\":\"%s\",\"currency\":\"%s\","
+	    "\"payment_intent\":\"%s\",\"status\":\"succeeded\","
+	    "\"created\":%lld}", id, (long long)amount,
 	    pi->charge, pi->currency, pi->id, (long long)time(NULL));
 
-	buf_init(&charge);
+	strbuf_init(&charge);
 	store_charge_json(&charge, pi);
 	store_event(pi, "charge.refunded", &charge);
-	buf_free(&charge);
+	strbuf_free(&charge);
 out:
 	pthread_mutex_unlock(&store_lock);
 }
 
 /* GET /_control/state, without its webhook counters (the caller adds them). */
 void
-store_state(struct buf *out)
+store_state(struct strbuf *out)
 {
 	const struct store_intent	*pi;
 	size_t				 i;
 
 	pthread_mutex_lock(&store_lock);
-	buf_appendf(out, "\"charges\":%llu,\"succeeded\":%llu,\"failed\":%llu,"
-	    "\"refunds\":%llu,\"intents\":[",
+	strbuf_appendf(out, "\"charges\":%llu,\"succeeded\":%llu,"
+	    "\"failed\":%llu,\"refunds\":%llu,\"intents\":[",
 	    (unsigned long long)store_charges,
 	    (unsigned long long)store_succeeded,
 	    (unsigned long long)store_failed,
 	    (unsigned long long)store_refunds);
 	for (i = 0; i < store_nintents; i++) {
 		pi = store_intents[i];
-		buf_appendf(out, "%s{\"id\":\"%s\",\"amount\":%lld,"
+		strbuf_appendf(out, "%s{\"id\":\"%s\",\"amount\":%lld,"
 		    "\"amount_refunded\":%lld,\"currency\":\"%s\","
 		    "\"status\":\"%s\",\"idempotency_key\":", i ? "," : "",
 		    pi->id, (long long)pi->amount, (long long)pi->refunded,
 		    pi->currency, store_status_names[pi->status]);
-		buf_json_str(out, pi->idempotency_key);
-		buf_appends(out, ",\"metadata\":");
+		json_str(out, pi->idempotency_key);
+		strbuf_appends(out, ",\"metadata\":");
 		store_metadata_json(out, pi);
-		buf_appends(out, "}");
+		strbuf_appends(out, "}");
 	}
-	buf_appends(out, "]");
+	strbuf_appends(out, "]");
 	pthread_mutex_unlock(&store_lock);
 }
 
@@ -365,10 +366,10 @@ store_resend(const char *id)
 /* Charges the intent's payment method; the outcome is the method's. */
 static void
 store_charge(struct store_intent *pi, struct store_result *res,
-    struct buf *out)
+    struct strbuf *out)
 {
 	const struct stripe_decline	*d;
-	struct buf			 obj;
+	struct strbuf			 obj;
 
 	store_charges++;
 	res->charged = 1;
@@ -376,14 +377,14 @@ store_charge(struct store_intent *pi, struct store_result *res,
 	pi->charge_pm = pi->pm;
 	pi->last_error = pi->pm->outcome;
 
-	buf_init(&obj);
+	strbuf_init(&obj);
 	if (pi->last_error == STRIPE_SUCCEED) {
 		store_succeeded++;
 		pi->status = STORE_SUCCEEDED;
 		store_intent_json(&obj, pi);
 		store_event(pi, "payment_intent.succeeded", &obj);
 		res->status = 200;
-		buf_append(out, obj.data, obj.len);
+		strbuf_append(out, obj.data, obj.len);
 	} else {
 		/* As with Stripe: the method is let go, the intent waits. */
 		store_failed++;
@@ -393,37 +394,37 @@ store_charge(struct store_intent *pi, struct store_result *res,
 		store_event(pi, "payment_intent.payment_failed", &obj);
 		d = stripe_decline(pi->last_error);
 		res->status = 402;
-		buf_appends(out, "{\"error\":{");
+		strbuf_appends(out, "{\"error\":{");
 		stripe_error_fields(out, "card_error", d->code, d->decline_code,
 		    NULL, d->message);
-		buf_appendf(out, ",\"charge\":\"%s\",\"payment_intent\":",
+		strbuf_appendf(out, ",\"charge\":\"%s\",\"payment_intent\":",
 		    pi->charge);
-		buf_append(out, obj.data, obj.len);
-		buf_appends(out, ",\"payment_method\":");
+		strbuf_append(out, obj.data, obj.len);
+		strbuf_appends(out, ",\"payment_method\":");
 		store_pm_json(out, pi->charge_pm);
-		buf_appends(out, "}}");
+		strbuf_appends(out, "}}");
 	}
-	buf_free(&obj);
+	strbuf_free(&obj);
 }
 
 /* Builds the event, keeps it for resend, and queues it for delivery. */
 static void
-store_event(struct store_intent *pi, const char *type, const struct buf *obj)
+store_event(struct store_intent *pi, const char *type, const struct strbuf *obj)
 {
-	struct buf	 ev;
+	struct strbuf	 ev;
 	char		 id[STRIPE_ID_LEN];
 
 	stripe_id(id, sizeof(id), "evt");
-	buf_init(&ev);
-	buf_appendf(&ev, "{\"id\":\"%s\",\"object\":\"event\","
+	strbuf_init(&ev);
+	strbuf_appendf(&ev, "{\"id\":\"%s\",\"object\":\"event\","
 	    "\"api_version\":\"%s\",\"created\":%lld,\"livemode\":false,"
 	    "\"pending_webhooks\":1,\"type\":\"%s\",\"data\":{\"object\":",
 	    id, STORE_API_VERSION, (long long)time(NULL), type);
-	buf_append(&ev, obj->data, obj->len);
-	buf_appends(&ev, "}}");
+	strbuf_append(&ev, obj->data, obj->len);
+	strbuf_appends(&ev, "}}");
 	if (ev.failed) {
 		fprintf(stderr, "standin: out of memory for event %s\n", type);
-		buf_free(&ev);
+		strbuf_free(&ev);
 		return;
 	}
 	free(pi->last_event);
@@ -432,20 +433,21 @@ store_event(struct store_intent *pi, const char *type, const struct buf *obj)
 }
 
 static void
-store_pm_json(struct buf *b, const struct store_pm *pm)
+store_pm_json(struct strbuf *b, const struct store_pm *pm)
 {
-	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_method\","
+	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_method\","
 	    "\"type\":\"%s\",\"created\":%lld,\"livemode\":false,"
 	    "\"billing_details\":{\"name\":", pm->id,
 	    pm->is_card ? "card" : "us_bank_account", (long long)pm->created);
-	buf_json_str(b, pm->name[0] != '\0' ? pm->name : NULL);
+	json_str(b, pm->name[0] != '\0' ? pm->name : NULL);
 	if (pm->is_card) {
-		buf_appendf(b, "},\"card\":{\"brand\":\"%s\",\"last4\":\"%s\","
-		    "\"exp_month\":%d,\"exp_year\":%d,\"funding\":\"credit\","
-		    "\"country\":\"US\"}}", pm->card.brand, pm->card.last4,
-		    pm->card.exp_month, pm->card.exp_year);
+		strbuf_appendf(b, "},\"card\":{\"brand\":\"%s\","
+		    "\"last4\":\"%s\",\"exp_month\":%d,\"exp_year\":%d,"
+		    "\"funding\":\"credit\",\"country\":\"US\"}}",
+		    pm->card.brand, pm->card.last4, pm->card.exp_month,
+		    pm->card.exp_year);
 	} else {
-		buf_appendf(b, "},\"us_bank_account\":{"
+		strbuf_appendf(b, "},\"us_bank_account\":{"
 		    "\"account_holder_type\":\"%s\","
 		    "\"account_type\":\"checking\","
 		    "\"bank_name\":\"STRIPE TEST BANK\",\"last4\":\"%s\","
@@ -456,15 +458,16 @@ store_pm_json(struct buf *b, const struct store_pm *pm)
 
 /* What a receipt needs to say about how it was paid. */
 static void
-store_pm_details_json(struct buf *b, const struct store_pm *pm)
+store_pm_details_json(struct strbuf *b, const struct store_pm *pm)
 {
 	if (pm->is_card) {
-		buf_appendf(b, "{\"type\":\"card\",\"card\":{\"brand\":\"%s\","
-		    "\"last4\":\"%s\",\"exp_month\":%d,\"exp_year\":%d}}",
+		strbuf_appendf(b, "{\"type\":\"card\",\"card\":{"
+		    "\"brand\":\"%s\",\"last4\":\"%s\",\"exp_month\":%d,"
+		    "\"exp_year\":%d}}",
 		    pm->card.brand, pm->card.last4, pm->card.exp_month,
 		    pm->card.exp_year);
 	} else {
-		buf_appendf(b, "{\"type\":\"us_bank_account\","
+		strbuf_appendf(b, "{\"type\":\"us_bank_account\","
 		    "\"us_bank_account\":{\"bank_name\":\"STRIPE TEST BANK\","
 		    "\"last4\":\"%s\",\"routing_number\":\"%s\"}}",
 		    pm->bank.last4, pm->bank.routing);
@@ -472,13 +475,13 @@ store_pm_details_json(struct buf *b, const struct store_pm *pm)
 }
 
 static void
-store_intent_json(struct buf *b, const struct store_intent *pi)
+store_intent_json(struct strbuf *b, const struct store_intent *pi)
 {
 	const struct stripe_decline	*d;
 	const struct store_pm		*known;
 
 	known = pi->pm != NULL ? pi->pm : pi->charge_pm;
-	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_intent\","
+	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_intent\","
 	    "\"amount\":%lld,\"amount_received\":%lld,\"currency\":\"%s\","
 	    "\"status\":\"%s\",\"capture_method\":\"automatic\","
 	    "\"confirmation_method\":\"automatic\",\"created\":%lld,"
@@ -487,46 +490,46 @@ store_intent_json(struct buf *b, const struct store_intent *pi)
 	    (long long)(pi->status == STORE_SUCCEEDED ? pi->amount : 0),
 	    pi->currency, store_status_names[pi->status],
 	    (long long)pi->created);
-	buf_json_str(b, pi->pm != NULL ? pi->pm->id : NULL);
-	buf_appends(b, ",\"latest_charge\":");
-	buf_json_str(b, pi->charge[0] != '\0' ? pi->charge : NULL);
-	buf_appendf(b, ",\"payment_method_types\":[\"%s\"]",
+	json_str(b, pi->pm != NULL ? pi->pm->id : NULL);
+	strbuf_appends(b, ",\"latest_charge\":");
+	json_str(b, pi->charge[0] != '\0' ? pi->charge : NULL);
+	strbuf_appendf(b, ",\"payment_method_types\":[\"%s\"]",
 	    known == NULL || known->is_card ? "card" : "us_bank_account");
-	buf_appends(b, ",\"description\":");
-	buf_json_str(b, pi->description);
-	buf_appends(b, ",\"receipt_email\":");
-	buf_json_str(b, pi->receipt_email);
-	buf_appends(b, ",\"metadata\":");
+	strbuf_appends(b, ",\"description\":");
+	json_str(b, pi->description);
+	strbuf_appends(b, ",\"receipt_email\":");
+	json_str(b, pi->receipt_email);
+	strbuf_appends(b, ",\"metadata\":");
 	store_metadata_json(b, pi);
 
-	buf_appends(b, ",\"last_payment_error\":");
+	strbuf_appends(b, ",\"last_payment_error\":");
 	if (pi->last_error == STRIPE_SUCCEED) {
-		buf_appends(b, "null");
+		strbuf_appends(b, "null");
 	} else {
 		d = stripe_decline(pi->last_error);
-		buf_appends(b, "{");
+		strbuf_appends(b, "{");
 		stripe_error_fields(b, "card_error", d->code, d->decline_code,
 		    NULL, d->message);
-		buf_appendf(b, ",\"charge\":\"%s\",\"payment_method\":",
+		strbuf_appendf(b, ",\"charge\":\"%s\",\"payment_method\":",
 		    pi->charge);
 		store_pm_json(b, pi->charge_pm);
-		buf_appends(b, "}");
+		strbuf_appends(b, "}");
 	}
 
 	/* Not where Stripe puts it (the charge): see README. */
-	buf_appends(b, ",\"payment_method_details\":");
+	strbuf_appends(b, ",\"payment_method_details\":");
 	if (pi->charge_pm == NULL)
-		buf_appends(b, "null");
+		strbuf_appends(b, "null");
 	else
 		store_pm_details_json(b, pi->charge_pm);
-	buf_appends(b, "}");
+	strbuf_appends(b, "}");
 }
 
 static void
-store_charge_json(struct buf *b, const struct store_intent *pi)
+store_charge_json(struct strbuf *b, const struct store_intent *pi)
 {
-	buf_appendf(b, "{\"id\":\"%s\",\"object\":\"charge\",\"amount\":%lld,"
-	    "\"amount_captured\":%lld,\"amount_refunded\":%lld,"
+	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"charge\","
+	    "\"amount\":%lld,\"amount_captured\":%lld,\"amount_refunded\":%lld,"
 	    "\"currency\":\"%s\",\"paid\":true,\"refunded\":%s,"
 	    "\"status\":\"succeeded\",\"payment_intent\":\"%s\","
 	    "\"payment_method\":\"%s\",\"payment_method_details\":",
@@ -535,23 +538,23 @@ store_charge_json(struct buf *b, const struct store_intent *pi)
 	    pi->refunded == pi->amount ? "true" : "false", pi->id,
 	    pi->charge_pm->id);
 	store_pm_details_json(b, pi->charge_pm);
-	buf_appends(b, "}");
+	strbuf_appends(b, "}");
 }
 
 static void
-store_metadata_json(struct buf *b, const struct store_intent *pi)
+store_metadata_json(struct strbuf *b, const struct store_intent *pi)
 {
 	size_t		 i;
 
-	buf_appends(b, "{");
+	strbuf_appends(b, "{");
 	for (i = 0; i < pi->nmeta; i++) {
 		if (i > 0)
-			buf_appends(b, ",");
-		buf_json_str(b, pi->meta_keys[i]);
-		buf_appends(b, ":");
-		buf_json_str(b, pi->meta_values[i]);
+			strbuf_appends(b, ",");
+		json_str(b, pi->meta_keys[i]);
+		strbuf_appends(b, ":");
+		json_str(b, pi->meta_values[i]);
 	}
-	buf_appends(b, "}");
+	strbuf_appends(b, "}");
 }
 
 /*
@@ -559,7 +562,7 @@ store_metadata_json(struct buf *b, const struct store_intent *pi)
  * Called with the lock held.
  */
 static void
-store_fail(struct store_result *res, struct buf *out, int status,
+store_fail(struct store_result *res, struct strbuf *out, int status,
     const char *code, const char *param, const struct store_intent *pi,
     const char *fmt, ...)
 {
@@ -571,14 +574,14 @@ store_fail(struct store_result *res, struct buf *out, int status,
 	va_end(ap);
 
 	res->status = status;
-	buf_appends(out, "{\"error\":{");
+	strbuf_appends(out, "{\"error\":{");
 	stripe_error_fields(out, status >= 500 ? "api_error" :
 	    "invalid_request_error", code, NULL, param, msg);
 	if (pi != NULL) {
-		buf_appends(out, ",\"payment_intent\":");
+		strbuf_appends(out, ",\"payment_intent\":");
 		store_intent_json(out, pi);
 	}
-	buf_appends(out, "}}");
+	strbuf_appends(out, "}}");
 }
 
 static struct store_pm *

@@ -78,36 +78,36 @@ stripe_id(char *out, size_t outlen, const char *prefix)
 
 /* {"error":{...}} with the fields that are not NULL. */
 void
-stripe_error(struct buf *b, const char *type, const char *code,
+stripe_error(struct strbuf *b, const char *type, const char *code,
     const char *param, const char *message)
 {
-	buf_appends(b, "{\"error\":{");
+	strbuf_appends(b, "{\"error\":{");
 	stripe_error_fields(b, type, code, NULL, param, message);
-	buf_appends(b, "}}");
+	strbuf_appends(b, "}}");
 }
 
 /* The inside of an error object, shared with an intent's last_payment_error. */
 void
-stripe_error_fields(struct buf *b, const char *type, const char *code,
+stripe_error_fields(struct strbuf *b, const char *type, const char *code,
     const char *decline_code, const char *param, const char *message)
 {
-	buf_appends(b, "\"type\":");
-	buf_json_str(b, type);
+	strbuf_appends(b, "\"type\":");
+	json_str(b, type);
 	if (code != NULL) {
-		buf_appends(b, ",\"code\":");
-		buf_json_str(b, code);
+		strbuf_appends(b, ",\"code\":");
+		json_str(b, code);
 	}
 	if (decline_code != NULL) {
-		buf_appends(b, ",\"decline_code\":");
-		buf_json_str(b, decline_code);
+		strbuf_appends(b, ",\"decline_code\":");
+		json_str(b, decline_code);
 	}
 	if (param != NULL) {
-		buf_appends(b, ",\"param\":");
-		buf_json_str(b, param);
+		strbuf_appends(b, ",\"param\":");
+		json_str(b, param);
 	}
 	if (message != NULL) {
-		buf_appends(b, ",\"message\":");
-		buf_json_str(b, message);
+		strbuf_appends(b, ",\"message\":");
+		json_str(b, message);
 	}
 }
 
