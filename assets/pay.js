@@ -77,6 +77,117 @@
 			    totals[order[0]].symbol, totals[order[0]].exp);
 		out.dataset.minor = (count > 0 && !bad && order.length === 1) ?
 		    totals[order[0]].sum.toString() : "";
+		fees(count > 0 && !bad && order.length === 1 ? order[0] : null,
+		    order.length === 1 ? totals[order[0]] : null);
+	}
+
+	/* The convenience fee per method, as the server computes it. */
+	function feeFor(rule, base) {
+		var fee = (base * BigInt(rule.dataset.bp) + 5000n) / 10000n +
+		    BigInt(rule.dataset.fixed);
+		var min = BigInt(rule.dataset.min), max = BigInt(rule.dataset.max);
+		if (min >= 0n && fee < min)
+			fee = min;
+		if (max >= 0n && fee > max)
+			fee = max;
+		return fee;
+	}
+
+	function fees(currency, total) {
+		var out = document.getElementById("live-fees"), parts = [];
+		if (!out)
+			return;
+		if (currency !== null) {
+			document.querySelectorAll("#fee-rules li").forEach(function (r) {
+				var fee;
+				if (r.dataset.currency !== currency)
+					return;
+				fee = feeFor(r, total.sum);
+				parts.push(r.dataset.label + ": fee " +
+				    format(fee, currency, total.symbol, total.exp) +
+				    ", total " + format(total.sum + fee, currency,
+				    total.symbol, total.exp));
+			});
+		}
+		out.textContent = parts.join(" · ");
+	}
+
+	/* Card or bank details go to the gateway; only its id to us. */
+	function checkout(form) {
+		var button = document.getElementById("pay-button");
+		var error = document.getElementById("pay-error");
+		var pm = document.getElementById("payment-method");
+
+		function method() {
+			var m = form.querySelector("input[name=method]:checked");
+			return m ? m.value : "";
+		}
+		function show() {
+			var m = form.querySelector("input[name=method]:checked");
+			var total = m ? m.closest(".method").querySelector("[data-total]") : null;
+			form.querySelectorAll(".pay-fields").forEach(function (f) {
+				f.hidden = f.dataset.for !== method();
+			});
+			if (total && !button.disabled)
+				button.textContent = "Pay " + total.textContent;
+		}
+		function fail(message) {
+			error.textContent = message;
+			error.hidden = false;
+			button.disabled = false;
+			show();
+		}
+		function value(id) {
+			return document.getElementById(id).value.replace(/\s+/g, "");
+		}
+		form.addEventListener("change", show);
+		show();
+		form.addEventListener("submit", function (e) {
+			var body = new URLSearchParams(), exp;
+			e.preventDefault();
+			if (button.disabled)
+				return;
+			error.hidden = true;
+			if (method() === "card") {
+				exp = value("card-exp").split("/");
+				if (exp.length !== 2)
+					return fail("Enter the expiry date as MM/YY.");
+				body.set("type", "card");
+				body.set("card[number]", value("card-number"));
+				body.set("card[exp_month]", exp[0]);
+				body.set("card[exp_year]", exp[1].length === 2 ?
+				    "20" + exp[1] : exp[1]);
+				body.set("card[cvc]", value("card-cvc"));
+			} else {
+				body.set("type", "us_bank_account");
+				body.set("us_bank_account[routing_number]",
+				    value("bank-routing"));
+				body.set("us_bank_account[account_number]",
+				    value("bank-account"));
+				body.set("us_bank_account[account_holder_type]",
+				    "individual");
+				body.set("billing_details[name]",
+				    document.getElementById("bank-name").value.trim());
+			}
+			button.disabled = true;
+			button.textContent = "Processing…";
+			fetch(form.dataset.gateway + "/v1/payment_methods", {
+				method: "POST",
+				headers: { "Authorization": "Bearer " + form.dataset.key,
+				    "Content-Type": "application/x-www-form-urlencoded" },
+				body: body.toString()
+			}).then(function (r) {
+				return r.json();
+			}).then(function (j) {
+				if (j.error || !j.id)
+					return fail(j.error && j.error.message ?
+					    j.error.message : "Those details were not accepted.");
+				pm.value = j.id;
+				form.submit();
+			}).catch(function () {
+				fail("We could not reach the payment processor. Please try again.");
+			});
+		});
 	}
 
 	document.addEventListener("DOMContentLoaded", function () {
@@ -89,6 +200,9 @@
 		});
 		if (errors)
 			errors.focus();
+		if (document.getElementById("checkout") &&
+		    document.getElementById("pay-button"))
+			checkout(document.getElementById("checkout"));
 		if (!form)
 			return;
 

@@ -197,10 +197,15 @@ BEGIN
 
 	SELECT * INTO a FROM payment_attempts WHERE id = p_attempt;
 	IF FOUND THEN
+		-- The same form again is the same attempt; anything else in
+		-- it (link, method, card, invoices, amounts) is a reused form.
 		IF a.link_id <> p_link OR a.method <> p_method OR
-		    a.payment_method <> p_pm OR (SELECT count(*) FROM
+		    a.payment_method <> p_pm OR (SELECT array_agg(v.number ||
+		    ':' || x.amount ORDER BY v.number) FROM
 		    attempt_allocations x JOIN invoices v ON v.id = x.invoice_id
-		    WHERE x.attempt_id = a.id) <> cardinality(p_numbers) THEN
+		    WHERE x.attempt_id = a.id) IS DISTINCT FROM (SELECT
+		    array_agg(u.n || ':' || coalesce(u.a::text, '?') ORDER BY
+		    u.n) FROM unnest(p_numbers, p_amounts) AS u(n, a)) THEN
 			RETURN QUERY SELECT 'error'::text, 'attempt'::text,
 			    'This payment form was already used. Reload the page to start a new payment.'::text,
 			    a.state, NULL::char(3), NULL::bigint, NULL::bigint,
@@ -230,6 +235,21 @@ BEGIN
 		    'code', 'rate_limited'));
 		RETURN QUERY SELECT 'limited'::text, NULL::text,
 		    'Too many payments were declined in the last few minutes. Please wait 15 minutes and try again, or contact the business.'::text,
+		    NULL::text, NULL::char(3), NULL::bigint, NULL::bigint,
+		    NULL::bigint, NULL::text;
+		RETURN;
+	END IF;
+
+	IF p_method NOT IN ('card', 'bank_account') THEN
+		RETURN QUERY SELECT 'error'::text, 'method'::text,
+		    'Choose how you would like to pay: card or bank account.'::text,
+		    NULL::text, NULL::char(3), NULL::bigint, NULL::bigint,
+		    NULL::bigint, NULL::text;
+		RETURN;
+	END IF;
+	IF p_pm = '' THEN
+		RETURN QUERY SELECT 'error'::text, 'payment_method'::text,
+		    'Enter your card or bank account details to pay.'::text,
 		    NULL::text, NULL::char(3), NULL::bigint, NULL::bigint,
 		    NULL::bigint, NULL::text;
 		RETURN;
@@ -358,7 +378,7 @@ $$;
 -- Settling a settled attempt changes nothing and returns how it ended.
 CREATE FUNCTION payment_settle(p_attempt uuid, p_success boolean,
     p_intent text, p_brand text, p_last4 text, p_code text,
-    p_message text, p_by text)
+    p_message text, p_by text, p_amount bigint)
 RETURNS TABLE (o_state text, o_receipt text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -376,6 +396,15 @@ BEGIN
 	IF a.state <> 'pending' THEN
 		RETURN QUERY SELECT a.state, (SELECT r.number FROM receipts r
 		    WHERE r.attempt_id = a.id);
+		RETURN;
+	END IF;
+	-- An outcome about another charge, or another amount, is not this
+	-- attempt's: leave it pending for the reconciler and say nothing.
+	IF (a.intent_id IS NOT NULL AND p_intent IS NOT NULL AND
+	    a.intent_id <> p_intent) OR (p_success AND p_amount IS NOT NULL AND
+	    p_amount <> a.total) THEN
+		RAISE WARNING 'attempt %: outcome for intent % amount % refused',
+		    a.id, p_intent, p_amount;
 		RETURN;
 	END IF;
 
@@ -449,12 +478,58 @@ LANGUAGE sql AS $$
 	RETURNING p.id, p.intent_id, p.deadline <= now();
 $$;
 
--- A gateway event id, recorded once: false when it was seen before.
-CREATE FUNCTION gateway_event_new(p_id text, p_type text, p_intent text)
-RETURNS boolean
-LANGUAGE sql AS $$
-	WITH ins AS (INSERT INTO gateway_events (id, type, intent_id)
-	    VALUES (p_id, p_type, p_intent) ON CONFLICT (id) DO NOTHING
-	    RETURNING 1)
-	SELECT EXISTS (SELECT 1 FROM ins);
+-- A gateway webhook event, applied exactly once: the event id is recorded
+-- in the same transaction that settles its attempt, so a replay is seen
+-- as one and a failure leaves nothing half-done for the retry.
+-- o_result: 'duplicate', 'ignored' (not about one of our attempts, or not
+-- an outcome), or 'settled' with the attempt's state.
+CREATE FUNCTION gateway_event_settle(p_event text, p_type text,
+    p_intent text, p_attempt uuid, p_success boolean, p_amount bigint,
+    p_brand text, p_last4 text, p_code text, p_message text)
+RETURNS TABLE (o_result text, o_state text, o_receipt text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO gateway_events (id, type, intent_id)
+	VALUES (p_event, p_type, p_intent) ON CONFLICT (id) DO NOTHING;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 'duplicate'::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	IF p_attempt IS NULL OR p_success IS NULL THEN
+		RETURN QUERY SELECT 'ignored'::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 'settled'::text, s.o_state, s.o_receipt
+	FROM payment_settle(p_attempt, p_success, p_intent, p_brand, p_last4,
+	    p_code, p_message, 'webhook', p_amount) s;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 'ignored'::text, NULL::text, NULL::text;
+	END IF;
+END;
+$$;
+
+-- One attempt of a link as its customer sees it: the outcome, the receipt
+-- and the invoices it paid, one row per invoice. Nothing for an attempt of
+-- another link.
+CREATE FUNCTION payment_status(p_link uuid, p_attempt uuid)
+RETURNS TABLE (o_state text, o_currency char(3), o_amount bigint,
+    o_fee bigint, o_total bigint, o_method text, o_brand text, o_last4 text,
+    o_failure text, o_receipt text, o_paid_at text, o_customer text,
+    o_business text, o_business_address text, o_business_email text,
+    o_gateway_ref text, o_invoice text, o_allocated bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT a.state, a.currency, a.amount, a.fee, a.total, a.method,
+	    a.card_brand, a.card_last4, a.failure_message, r.number,
+	    to_char(r.created_at AT TIME ZONE b.timezone,
+	        'Mon FMDD, YYYY HH24:MI'),
+	    c.name, b.name, b.address, b.email, r.gateway_ref, v.number,
+	    x.amount
+	FROM payment_attempts a
+	JOIN customers c ON c.id = a.customer_id
+	CROSS JOIN business b
+	JOIN attempt_allocations x ON x.attempt_id = a.id
+	JOIN invoices v ON v.id = x.invoice_id
+	LEFT JOIN receipts r ON r.attempt_id = a.id
+	WHERE a.id = p_attempt AND a.link_id = p_link
+	ORDER BY v.due_date, v.number;
 $$;

@@ -41,6 +41,8 @@ static int	conf_set_keys(struct conf *, const char *, const char *,
 		    char *, size_t);
 static int	conf_set_link_days(struct conf *, const char *, const char *,
 		    char *, size_t);
+static int	conf_set_layout(struct conf *, const char *, const char *,
+		    char *, size_t);
 static int	conf_set_log_level(struct conf *, const char *, const char *,
 		    char *, size_t);
 static char	**conf_field(struct conf *, const char *);
@@ -62,6 +64,8 @@ static const struct conf_setting conf_settings[] = {
 	{ "signing_keys",		conf_set_keys,		0 },
 	{ "link_days",			conf_set_link_days,	0 },
 	{ "gateway_url",		conf_set_url,		F(gateway_url) },
+	{ "gateway_browser_url",	conf_set_url,
+	    F(gateway_browser_url) },
 	{ "gateway_secret_key",		conf_set_string,
 	    F(gateway_secret_key) },
 	{ "gateway_publishable_key",	conf_set_string,
@@ -72,6 +76,7 @@ static const struct conf_setting conf_settings[] = {
 	{ "smtp_url",			conf_set_url,		F(smtp_url) },
 	{ "smtp_from",			conf_set_string,	F(smtp_from) },
 	{ "log_level",			conf_set_log_level,	0 },
+	{ "receipt_layout",		conf_set_layout,	F(receipt_layout) },
 	{ NULL,				NULL,			0 },
 };
 
@@ -87,6 +92,7 @@ conf_init(struct conf *c)
 	c->ntrusted = 1;
 	c->link_days = 30;
 	c->gateway_version = strdup("2024-06-20");
+	c->receipt_layout = strdup("a4");
 	c->log_level = CONF_LOG_INFO;
 }
 
@@ -103,6 +109,8 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->ntrusted; i++)
 		free(c->trusted_proxies[i]);
 	free(c->gateway_url);
+	free(c->gateway_browser_url);
+	free(c->receipt_layout);
 	free(c->gateway_secret_key);
 	free(c->gateway_publishable_key);
 	free(c->gateway_webhook_secret);
@@ -158,6 +166,8 @@ conf_set_url(struct conf *c, const char *name, const char *val,
 		{ "public_url", { "https://", NULL }, "an https://" },
 		{ "gateway_url", { "https://", "http://", NULL },
 		    "an http(s)://" },
+		/* Pages are HTTPS: browsers refuse plain HTTP from them. */
+		{ "gateway_browser_url", { "https://", NULL }, "an https://" },
 		{ "smtp_url", { "smtps://", "smtp://", NULL }, "an smtp(s)://" },
 	};
 	const char	*rest;
@@ -276,6 +286,18 @@ conf_set_link_days(struct conf *c, const char *name, const char *val,
 		return (0);
 	c->link_days = (int)n;
 	return (1);
+}
+
+static int
+conf_set_layout(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	if (strcmp(val, "a4") != 0 && strcmp(val, "thermal") != 0) {
+		snprintf(err, errlen, "%s: '%s' is not a4 or thermal", name,
+		    val);
+		return (0);
+	}
+	return (conf_set_string(c, name, val, err, errlen));
 }
 
 static int

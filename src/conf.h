@@ -29,10 +29,12 @@ struct conf {
 	size_t		 nkeys;
 	int		 link_days;
 	char		*gateway_url;
+	char		*gateway_browser_url;	/* the same API, as browsers reach it */
 	char		*gateway_secret_key;
 	char		*gateway_publishable_key;
 	char		*gateway_webhook_secret;
 	char		*gateway_version;
+	char		*receipt_layout;		/* "a4" or "thermal" */
 	char		*smtp_url;
 	char		*smtp_from;
 	enum conf_log	 log_level;

@@ -24,6 +24,7 @@ static int	payview_valid_date(const char *);
 static int	payview_number_like(const char *);
 static char	*payview_strdup(const char *);
 static struct pay_invoice	*payview_find(struct pay_view *, const char *);
+static const char	*payview_method_label(const char *);
 static int	payview_select_fixed(struct pay_view *);
 static void	payview_error(struct pay_view *, struct pay_invoice *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
@@ -191,6 +192,52 @@ payview_add_invoice(struct pay_view *v, const char *number, const char *kind,
 	return (1);
 }
 
+/* A fee_rules row: method, currency, percent_bp, fixed, min_fee, max_fee. */
+int
+payview_add_fee(struct pay_view *v, const char *method, const char *currency,
+    const char *bp, const char *fixed, const char *min, const char *max,
+    char *err, size_t errlen)
+{
+	struct pay_fee	*f;
+	int64_t		 n;
+
+	if (v->nfees == PAYVIEW_MAX_FEES) {
+		snprintf(err, errlen, "more than %d fee rules", PAYVIEW_MAX_FEES);
+		return (0);
+	}
+	f = &v->fees[v->nfees];
+	memset(f, 0, sizeof(*f));
+	if (payview_method_label(method) == NULL ||
+	    (f->currency = money_currency(currency)) == NULL ||
+	    !payview_int64(bp, &n) || n < 0 || n > 10000 ||
+	    !payview_int64(fixed, &f->fixed) || f->fixed < 0) {
+		snprintf(err, errlen, "bad fee rule for %s %s", method, currency);
+		return (0);
+	}
+	f->percent_bp = (int32_t)n;
+	f->min = -1;
+	f->max = -1;
+	if ((min != NULL && !payview_int64(min, &f->min)) ||
+	    (max != NULL && !payview_int64(max, &f->max))) {
+		snprintf(err, errlen, "bad fee bounds for %s %s", method,
+		    currency);
+		return (0);
+	}
+	(void)snprintf(f->method, sizeof(f->method), "%s", method);
+	v->nfees++;
+	return (1);
+}
+
+static const char *
+payview_method_label(const char *method)
+{
+	if (!strcmp(method, "card"))
+		return ("Card");
+	if (!strcmp(method, "bank_account"))
+		return ("Bank account (ACH)");
+	return (NULL);
+}
+
 static struct pay_invoice *
 payview_find(struct pay_view *v, const char *number)
 {
@@ -352,6 +399,27 @@ payview_select(struct pay_view *v, const struct form *f)
 	return (v->nerrors == 0);
 }
 
+/*
+ * A refusal found later, under lock (payment_begin): field is
+ * "amount-<number>" for one invoice, anything else for the whole form.
+ */
+void
+payview_refuse(struct pay_view *v, const char *field, const char *message)
+{
+	size_t		i;
+
+	v->reviewed = 1;
+	if (field != NULL && strncmp(field, "amount-", 7) == 0) {
+		for (i = 0; i < v->ninv; i++) {
+			if (!strcmp(v->inv[i].number, field + 7)) {
+				payview_error(v, &v->inv[i], "%s", message);
+				return;
+			}
+		}
+	}
+	payview_error(v, NULL, "%s", message);
+}
+
 /* "2026-03-07" as "Mar 7, 2026": unambiguous in every locale. */
 int
 payview_date(const char *iso, char *buf, size_t len)
@@ -493,6 +561,21 @@ payview_context(const struct pay_view *v, const char *base)
 		mustache_set_str(item, "currency", totals[i].currency->code);
 	}
 
+	/* The rules, so the page can preview each method's fee. */
+	list = mustache_set(ctx, "fee_rules", mustache_list());
+	for (i = 0; i < v->nfees; i++) {
+		item = mustache_push(list, mustache_map());
+		mustache_set_str(item, "method", v->fees[i].method);
+		mustache_set_str(item, "label",
+		    payview_method_label(v->fees[i].method));
+		mustache_set_str(item, "currency", v->fees[i].currency->code);
+		mustache_set_strf(item, "bp", "%d", (int)v->fees[i].percent_bp);
+		mustache_set_strf(item, "fixed", "%lld",
+		    (long long)v->fees[i].fixed);
+		mustache_set_strf(item, "min", "%lld", (long long)v->fees[i].min);
+		mustache_set_strf(item, "max", "%lld", (long long)v->fees[i].max);
+	}
+
 	if (v->fixed_amount > 0 && v->ninv > 0) {
 		item = mustache_set(ctx, "fixed", mustache_map());
 		payview_money(item, "amount", v->fixed_amount,
@@ -542,4 +625,63 @@ payview_context(const struct pay_view *v, const char *base)
 	mustache_set_strf(summary, "count", "%zu", v->nselected);
 	mustache_set_bool(summary, "one", v->nselected == 1);
 	return (ctx);
+}
+
+/*
+ * The checkout on the review page: each payment method with a fee rule for
+ * the selection's currency, with its fee and the total to charge, plus the
+ * selection as hidden fields and the attempt id and CSRF token that make a
+ * second submit of this form the same payment. The server computes the fee
+ * again when the customer pays; these figures only show it beforehand.
+ */
+void
+payview_checkout(const struct pay_view *v, struct mustache_value *ctx,
+    const char *attempt, const char *csrf)
+{
+	struct mustache_value		*co, *list, *item;
+	const struct pay_invoice	*inv;
+	const struct pay_fee		*f;
+	char				 plain[MONEY_FORMAT_MAX];
+	int64_t				 fee, total;
+	size_t				 i;
+	int				 first;
+
+	if (v->pay_currency == NULL || v->nerrors > 0)
+		return;
+	co = mustache_set(ctx, "checkout", mustache_map());
+	mustache_set_str(co, "attempt", attempt);
+	mustache_set_str(co, "csrf", csrf);
+	list = mustache_set(co, "fields", mustache_list());
+	for (i = 0; i < v->ninv; i++) {
+		inv = &v->inv[i];
+		if (!inv->selected)
+			continue;
+		item = mustache_push(list, mustache_map());
+		mustache_set_str(item, "number", inv->number);
+		(void)money_format_plain(inv->amount, inv->currency, plain,
+		    sizeof(plain));
+		mustache_set_str(item, "amount", plain);
+	}
+
+	list = mustache_set(co, "methods", mustache_list());
+	first = 1;
+	for (i = 0; i < v->nfees; i++) {
+		f = &v->fees[i];
+		if (f->currency != v->pay_currency ||
+		    !money_fee(v->pay_total, f->percent_bp, f->fixed, f->min,
+		    f->max, &fee) || !money_add(v->pay_total, fee, &total))
+			continue;
+		item = mustache_push(list, mustache_map());
+		mustache_set_str(item, "method", f->method);
+		mustache_set_str(item, "label", payview_method_label(f->method));
+		mustache_set_bool(item, "card", !strcmp(f->method, "card"));
+		mustache_set_bool(item, "bank", !strcmp(f->method,
+		    "bank_account"));
+		mustache_set_bool(item, "checked", first);
+		payview_money(item, "fee", fee, f->currency);
+		payview_money(item, "total", total, f->currency);
+		mustache_set_bool(item, "no_fee", fee == 0);
+		first = 0;
+	}
+	mustache_set_bool(co, "has_methods", !first);
 }

@@ -40,6 +40,18 @@ struct pay_invoice {
 	char			*error;
 };
 
+/* A convenience fee rule (fee_rules): percent in basis points plus fixed. */
+struct pay_fee {
+	char			 method[16];	/* "card", "bank_account" */
+	const struct currency	*currency;
+	int32_t			 percent_bp;
+	int64_t			 fixed;
+	int64_t			 min;		/* -1: none */
+	int64_t			 max;		/* -1: none */
+};
+
+#define PAYVIEW_MAX_FEES	32
+
 struct pay_view {
 	enum payview_state	 state;
 	char			*business;
@@ -49,6 +61,9 @@ struct pay_view {
 	struct pay_invoice	*inv;
 	size_t			 ninv;
 	size_t			 cap;
+
+	struct pay_fee		 fees[PAYVIEW_MAX_FEES];
+	size_t			 nfees;
 
 	/* Result of payview_select(). */
 	int			 reviewed;
@@ -66,9 +81,15 @@ int	payview_set_link(struct pay_view *, const char *, const char *,
 int	payview_add_invoice(struct pay_view *, const char *, const char *,
 	    const char *, const char *, const char *, const char *,
 	    const char *, const char *, char *, size_t);
+int	payview_add_fee(struct pay_view *, const char *, const char *,
+	    const char *, const char *, const char *, const char *, char *,
+	    size_t);
 int	payview_select(struct pay_view *, const struct form *);
+void	payview_refuse(struct pay_view *, const char *, const char *);
 struct mustache_value	*payview_context(const struct pay_view *,
 			    const char *);
+void	payview_checkout(const struct pay_view *, struct mustache_value *,
+	    const char *, const char *);
 int	payview_date(const char *, char *, size_t);
 int	payview_int64(const char *, int64_t *);
 void	payview_money(struct mustache_value *, const char *, int64_t,

@@ -35,4 +35,23 @@ static const char	q_public_invoice[] =
 	" WHERE pl.id = $1::uuid"
 	" ORDER BY li.position";
 
+/* The fee rules, for the page's preview and the review's checkout. */
+static const char	q_public_fees[] =
+	"SELECT method, currency, percent_bp, fixed, min_fee, max_fee"
+	" FROM fee_rules WHERE enabled"
+	" ORDER BY currency, method <> 'card', method";
+
+/* sql/003_payments.sql: reserve, settle, show. */
+static const char	q_payment_begin[] =
+	"SELECT * FROM payment_begin($1, $2, $3, $4, $5, $6, $7, $8,"
+	" interval '30 minutes')";
+static const char	q_payment_settle[] =
+	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+static const char	q_payment_known[] =
+	"SELECT state FROM payment_attempts WHERE id = $1 AND link_id = $2";
+static const char	q_payment_intent[] =
+	"SELECT payment_intent($1, $2)";
+static const char	q_payment_status[] =
+	"SELECT * FROM payment_status($1, $2)";
+
 #endif

@@ -24,6 +24,9 @@ void
 strbuf_reset(struct strbuf *b)
 {
 	b->len = 0;
+	b->failed = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
 }
 
 /* Drops everything after len bytes, e.g. a render that failed half-way. */

@@ -19,18 +19,43 @@
 
 #define WEB_BODY_MAX	65536
 
-static const char	web_csp[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; "
-	"img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+static char		web_csp[1024];
+
+static const char	*web_csp_value(void);
 
 static const char	*web_asset_type(const char *);
+
+/*
+ * No inline script or style, nothing framed, forms only to us; the one
+ * other origin a page may talk to is the gateway, which takes card details
+ * straight from the browser.
+ */
+static const char *
+web_csp_value(void)
+{
+	const char	*gw, *p;
+	int		 n;
+
+	if (web_csp[0] != '\0')
+		return (web_csp);
+	gw = portal_conf.gateway_browser_url != NULL ?
+	    portal_conf.gateway_browser_url : portal_conf.gateway_url;
+	n = 0;
+	if (gw != NULL && (p = strstr(gw, "://")) != NULL)
+		n = (int)(strcspn(p + 3, "/") + (size_t)(p + 3 - gw));
+	(void)snprintf(web_csp, sizeof(web_csp), "default-src 'none'; "
+	    "script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	    "font-src 'self'; connect-src 'self'%s%.*s; form-action 'self'; "
+	    "base-uri 'none'; frame-ancestors 'none'", n > 0 ? " " : "", n,
+	    n > 0 ? gw : "");
+	return (web_csp);
+}
 
 /* Sent on every public response, errors and assets included. */
 void
 web_security_headers(struct http_request *req)
 {
-	http_response_header(req, "content-security-policy", web_csp);
+	http_response_header(req, "content-security-policy", web_csp_value());
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "x-robots-tag", "noindex, nofollow");
 	http_response_header(req, "strict-transport-security",
@@ -91,6 +116,9 @@ web_error(struct http_request *req, int status)
 		break;
 	case HTTP_STATUS_BAD_REQUEST:
 		mustache_set_bool(ctx, "bad_request", 1);
+		break;
+	case HTTP_STATUS_FORBIDDEN:
+		mustache_set_bool(ctx, "forbidden", 1);
 		break;
 	case HTTP_STATUS_SERVICE_UNAVAILABLE:
 		mustache_set_bool(ctx, "busy", 1);
@@ -182,7 +210,10 @@ web_method(struct http_request *req, int allowed)
 	return (0);
 }
 
-/* The request body as a NUL-terminated string; caller frees. */
+/*
+ * The request body, every byte of it (a signature covers them all), with
+ * a NUL after it for the parsers; the caller frees it with kore_free.
+ */
 int
 web_body(struct http_request *req, char **out, size_t *outlen)
 {
@@ -202,8 +233,10 @@ web_body(struct http_request *req, char **out, size_t *outlen)
 		kore_buf_append(&buf, chunk, (size_t)n);
 	}
 	*outlen = buf.offset;
-	*out = kore_buf_stringify(&buf, NULL);
-	*out = kore_strdup(*out);
+	*out = kore_malloc(buf.offset + 1);
+	if (buf.offset > 0)
+		memcpy(*out, buf.data, buf.offset);
+	(*out)[buf.offset] = '\0';
 	kore_buf_cleanup(&buf);
 	return (1);
 }

@@ -9,14 +9,18 @@ var=$top/var
 https_port=${PAYPORTAL_DEMO_PORT:-8443}
 kore_port=${PAYPORTAL_DEMO_BACKEND_PORT:-8081}
 pg_port=${PAYPORTAL_DEMO_PG_PORT:-5499}
+gw_port=${PAYPORTAL_DEMO_GATEWAY_PORT:-12100}
+gw_https_port=${PAYPORTAL_DEMO_GATEWAY_HTTPS_PORT:-8444}
 bin=$top/build/payportal
 conf=$var/payportal.conf
 proxy_pid=
+standin_pid=
 
 mkdir -p "$var"
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
+	[ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null || true
 	"$top/tools/pg.sh" stop "$var/pg"
 	echo "payportal demo stopped."
 }
@@ -43,15 +47,35 @@ CONF
 	umask 022
 fi
 
+# The gateway stand-in (tests/gateway): test cards only, no real money.
+# Added to configs written before payments existed too.
+if ! grep -q '^gateway_url' "$conf"; then
+	cat >> "$conf" <<CONF
+gateway_url = http://127.0.0.1:$gw_port
+gateway_browser_url = https://localhost:$gw_https_port
+gateway_secret_key = sk_test_demo
+gateway_publishable_key = pk_test_demo
+gateway_webhook_secret = whsec_demo
+CONF
+fi
+
 "$bin" migrate -c "$conf"
 if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
 	psql_ -d payportal -f "$top/conf/demo-data.sql"
 	echo "demo data loaded"
 fi
 
-"$top/tools/proxy.sh" "$var/tls" "127.0.0.1:$https_port" \
+PROXY_GATEWAY_FRONT="127.0.0.1:$gw_https_port" \
+PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \
+    "$top/tools/proxy.sh" "$var/tls" "127.0.0.1:$https_port" \
     "127.0.0.1:$kore_port" &
 proxy_pid=$!
+until [ -s "$var/tls/cert.pem" ]; do sleep 0.1; done
+"$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_demo \
+    -p pk_test_demo -w whsec_demo \
+    -u "https://localhost:$https_port/gateway/webhook" \
+    -k "$var/tls/cert.pem" > "$var/standin.log" 2>&1 &
+standin_pid=$!
 
 usd=$("$bin" mint-link -c "$conf" --customer C-1001 --by demo)
 jpy=$("$bin" mint-link -c "$conf" --customer C-2001 --by demo)
@@ -71,7 +95,12 @@ cat <<MSG
   Pay link for one invoice, full amount only (INV-1003):
     $one
 
-  Ctrl-C stops the portal, the TLS proxy and the database.
+  Payments go to a local gateway stand-in: pay with test card
+  4242 4242 4242 4242 (any future expiry, any CVC); 4000 0000 0000 9995
+  is declined for insufficient funds. Your browser will also ask once to
+  accept the certificate of https://localhost:$gw_https_port (the stand-in).
+
+  Ctrl-C stops the portal, the gateway stand-in, the TLS proxy and the database.
 
 MSG
 

@@ -6,6 +6,10 @@
 #
 #	tools/proxy.sh DIR HTTPS_ADDR:PORT BACKEND_ADDR:PORT [BACKEND ...]
 #
+# With PROXY_GATEWAY_FRONT and PROXY_GATEWAY_BACK set, a second frontend
+# puts the payment gateway stand-in behind TLS too: the pay page is HTTPS,
+# and browsers send card details to the gateway only over HTTPS.
+#
 # No request is logged: the pay link token is part of the URL.
 set -eu
 dir=$(realpath -m "$1")
@@ -56,6 +60,17 @@ CFG
 		echo "	server node$n $b check inter 2s"
 		n=$((n + 1))
 	done
+	if [ -n "${PROXY_GATEWAY_FRONT:-}" ]; then
+		cat <<CFG
+
+frontend gateway
+	bind $PROXY_GATEWAY_FRONT ssl crt $dir/server.pem alpn http/1.1
+	default_backend gateway
+
+backend gateway
+	server standin $PROXY_GATEWAY_BACK
+CFG
+	fi
 } > "$dir/haproxy.cfg"
 
 exec haproxy -f "$dir/haproxy.cfg" -db

@@ -132,3 +132,82 @@ test("printable invoice and the gone page", async () => {
 	await p.screenshot({ path: `${shots}/not-found.png` });
 	await p.context().close();
 });
+
+// The demo flow end to end: select, see the fees, pay with a test card
+// (the card details go to the gateway stand-in, never to the portal), land
+// on "Payment successful" and print the receipt in both layouts.
+test("pay an invoice by card and print the receipt", async () => {
+	const p = await page(1280, 900);
+	const posted = [];
+	p.on("request", (r) => {
+		if (r.method() === "POST" && r.url().includes("/pay/"))
+			posted.push(r.postData() || "");
+	});
+	await p.goto(mint("--customer", "C-1001", "--invoice", "INV-1002"));
+	await p.check("#pay-INV-1002");
+	await p.fill("#amount-INV-1002", "100.00");
+	assert.match(await p.textContent("#live-fees"),
+	    /Card: fee \$3\.20, total \$103\.20 · Bank account \(ACH\): fee \$1\.00, total \$101\.00/);
+	await p.screenshot({ path: `${shots}/pay-fees.png`, fullPage: true });
+	await Promise.all([p.waitForNavigation(), p.click("#review")]);
+
+	// The checkout: each method with its own fee and total.
+	const methods = await p.$$eval(".method", (els) =>
+	    els.map((e) => e.textContent.replace(/\s+/g, " ").trim()));
+	assert.deepStrictEqual(methods, [
+		"Card Fee $3.20 Total $103.20",
+		"Bank account (ACH) Fee $1.00 Total $101.00",
+	]);
+	await p.fill("#card-number", "4242 4242 4242 4242");
+	await p.fill("#card-exp", "12/34");
+	await p.fill("#card-cvc", "123");
+	await p.screenshot({ path: `${shots}/checkout.png`, fullPage: true });
+	await Promise.all([p.waitForNavigation(), p.click("#pay-button")]);
+
+	assert.match(await p.textContent("h1"), /Payment successful/);
+	assert.strictEqual(await p.textContent("#paid-total"), "$103.20");
+	assert.match(await p.textContent("#receipt-number"), /^R\d{4}-\d{6}$/);
+	await p.screenshot({ path: `${shots}/success.png`, fullPage: true });
+	// The portal never saw the card number.
+	assert.ok(posted.every((b) => !b.includes("4242424242424242") &&
+	    !b.includes("4242+4242")), "card data reached the portal");
+
+	await Promise.all([p.waitForNavigation(), p.click("#print-receipt")]);
+	assert.match(await p.textContent("#receipt-total"), /\$103\.20/);
+	await p.screenshot({ path: `${shots}/receipt-a4.png`, fullPage: true });
+	await p.emulateMedia({ media: "print" });
+	await p.screenshot({ path: `${shots}/receipt-a4-print.png`, fullPage: true });
+	await p.emulateMedia({ media: "screen" });
+	await p.goto(p.url() + "?layout=thermal");
+	await p.setViewportSize({ width: 420, height: 900 });
+	await p.screenshot({ path: `${shots}/receipt-thermal.png`, fullPage: true });
+	assert.deepStrictEqual(p.problems, []);
+	await p.context().close();
+});
+
+test("a declined card shows why and lets the customer try again", async () => {
+	const p = await page(375, 812);
+	await p.goto(mint("--customer", "C-2001"));
+	await p.check("#pay-INV-2002");
+	await Promise.all([p.waitForNavigation(), p.click("#review")]);
+	await p.fill("#card-number", "4000 0000 0000 9995");
+	await p.fill("#card-exp", "12/34");
+	await p.fill("#card-cvc", "123");
+	await Promise.all([p.waitForNavigation(), p.click("#pay-button")]);
+	assert.match(await p.textContent("h1"), /Payment declined/);
+	assert.match(await p.textContent("#failure"), /insufficient funds/);
+	await p.screenshot({ path: `${shots}/declined-phone.png`, fullPage: true });
+
+	// A card the gateway refuses outright never leaves the checkout.
+	await Promise.all([p.waitForNavigation(), p.click("text=Try again")]);
+	await p.check("#pay-INV-2002");
+	await Promise.all([p.waitForNavigation(), p.click("#review")]);
+	await p.fill("#card-number", "4242 4242 4242 4241");
+	await p.fill("#card-exp", "12/34");
+	await p.fill("#card-cvc", "123");
+	await p.click("#pay-button");
+	await p.waitForSelector("#pay-error:not([hidden])");
+	assert.match(await p.textContent("#pay-error"), /number/i);
+	await p.screenshot({ path: `${shots}/checkout-error-phone.png`, fullPage: true });
+	await p.context().close();
+});

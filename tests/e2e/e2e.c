@@ -15,6 +15,9 @@
 static PGconn	*e2e_conn;
 
 static size_t	e2e_write(char *, size_t, size_t, void *);
+static void	e2e_gateway_post(const char *, const char *, const char *,
+		    struct strbuf *);
+static void	e2e_pm_body(const char *, char *, size_t);
 static int	e2e_hexval(char);
 
 const char *
@@ -333,4 +336,213 @@ e2e_invariants(void)
 	cr_assert_eq(e2e_count("SELECT count(*) FROM invoices "
 	    "WHERE paid < 0 OR paid > total", 0, NULL), 0,
 	    "an invoice is overpaid or negative");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM payment_attempts a "
+	    "WHERE (a.state = 'succeeded') <> EXISTS (SELECT 1 FROM receipts r "
+	    "WHERE r.attempt_id = a.id)", 0, NULL), 0,
+	    "a succeeded charge without exactly one receipt, or the reverse");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM receipts r WHERE r.total "
+	    "<> r.fee + (SELECT coalesce(sum(x.amount), 0) FROM "
+	    "receipt_allocations x WHERE x.receipt_id = r.id)", 0, NULL), 0,
+	    "a receipt's allocations and fee do not add up to its charge");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM (SELECT gateway_ref FROM "
+	    "receipts GROUP BY gateway_ref HAVING count(*) > 1) d", 0, NULL), 0,
+	    "one gateway charge with two receipts");
+}
+
+/* The value="..." after the first occurrence of marker. */
+void
+e2e_html_value(struct e2e_resp *r, const char *marker, char *out,
+    size_t len)
+{
+	const char	*p, *q;
+
+	out[0] = '\0';
+	if ((p = strstr(strbuf_cstr(&r->body), marker)) == NULL ||
+	    (p = strstr(p, "value=\"")) == NULL)
+		return;
+	p += 7;
+	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= len)
+		return;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+}
+
+/* Posts a selection to review; on 200, the checkout's attempt and CSRF. */
+int
+e2e_review(const char *path, const char *body, struct e2e_checkout *co,
+    struct e2e_resp *r)
+{
+	char	url[600];
+
+	(void)snprintf(co->path, sizeof(co->path), "%s", path);
+	(void)snprintf(url, sizeof(url), "%s/review", path);
+	e2e_post(url, body, r);
+	e2e_html_value(r, "name=\"attempt\"", co->attempt,
+	    sizeof(co->attempt));
+	e2e_html_value(r, "name=\"csrf\"", co->csrf, sizeof(co->csrf));
+	return (r->status == 200 && co->attempt[0] != '\0');
+}
+
+static void
+e2e_gateway_post(const char *path, const char *auth, const char *body,
+    struct strbuf *out)
+{
+	CURL			*c;
+	struct curl_slist	*h;
+	char			 url[512], hdr[128];
+	long			 status;
+
+	(void)snprintf(url, sizeof(url), "%s%s", e2e_env("E2E_GATEWAY"), path);
+	c = curl_easy_init();
+	h = NULL;
+	if (auth != NULL) {
+		(void)snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s",
+		    auth);
+		h = curl_slist_append(h, hdr);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (h != NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK, "gateway %s", path);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cr_assert(status < 500, "gateway %s: %ld", path, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	(void)strbuf_cstr(out);
+}
+
+static void
+e2e_pm_body(const char *body, char *out, size_t len)
+{
+	struct strbuf	 b;
+	const char	*p, *q;
+
+	strbuf_init(&b);
+	e2e_gateway_post("/v1/payment_methods", "pk_test_e2e", body, &b);
+	p = strstr(strbuf_cstr(&b), "\"id\":\"pm_");
+	cr_assert(p != NULL, "no payment method: %s", strbuf_cstr(&b));
+	p += 6;
+	q = strchr(p, '"');
+	(void)snprintf(out, len, "%.*s", (int)(q - p), p);
+	strbuf_free(&b);
+}
+
+/* A payment method as the browser gets it from the gateway. */
+void
+e2e_pm(const char *card, char *out, size_t len)
+{
+	char	body[256];
+
+	(void)snprintf(body, sizeof(body), "type=card&card[number]=%s&"
+	    "card[exp_month]=12&card[exp_year]=2034&card[cvc]=123", card);
+	e2e_pm_body(body, out, len);
+}
+
+void
+e2e_pm_bank(const char *account, char *out, size_t len)
+{
+	char	body[300];
+
+	(void)snprintf(body, sizeof(body), "type=us_bank_account&"
+	    "us_bank_account[routing_number]=110000000&"
+	    "us_bank_account[account_number]=%s&"
+	    "us_bank_account[account_holder_type]=individual&"
+	    "billing_details[name]=Jenny%%20Rosen", account);
+	e2e_pm_body(body, out, len);
+}
+
+/* POST /confirm: the checkout's hidden fields plus method and pm. */
+void
+e2e_confirm(const struct e2e_checkout *co, const char *selection,
+    const char *method, const char *pm, struct e2e_resp *r)
+{
+	char	url[600], body[2048];
+
+	(void)snprintf(url, sizeof(url), "%s/confirm", co->path);
+	(void)snprintf(body, sizeof(body), "attempt=%s&csrf=%s&method=%s&"
+	    "payment_method=%s&%s", co->attempt, co->csrf, method, pm,
+	    selection);
+	e2e_post(url, body, r);
+}
+
+void
+e2e_gateway_control(const char *body)
+{
+	struct strbuf	b;
+
+	strbuf_init(&b);
+	e2e_gateway_post("/_control", NULL, body, &b);
+	strbuf_free(&b);
+}
+
+/* PaymentIntents the gateway holds for an idempotency key (attempt). */
+long long
+e2e_gateway_intents(const char *attempt)
+{
+	CURL		*c;
+	struct strbuf	 b;
+	char		 url[512];
+	const char	*p;
+	long long	 n;
+
+	strbuf_init(&b);
+	(void)snprintf(url, sizeof(url), "%s/_control/state",
+	    e2e_env("E2E_GATEWAY"));
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_cleanup(c);
+	(void)snprintf(url, sizeof(url), "\"idempotency_key\":\"%s\"",
+	    attempt);
+	n = 0;
+	for (p = strbuf_cstr(&b); (p = strstr(p, url)) != NULL; p++)
+		n++;
+	strbuf_free(&b);
+	return (n);
+}
+
+/*
+ * A customer of the test's own with posted invoices of the given totals,
+ * so tests that move money never share a balance with another test.
+ * Invoice i is "<prefix>-<i>" (1-based); writes the customer's reference
+ * and the prefix.
+ */
+void
+e2e_fixture(const char *currency, const long long *totals, int n, char *ref,
+    size_t reflen, char *prefix, size_t prefixlen)
+{
+	unsigned char	 r[LINK_ID_LEN];
+	char		 tot[32], num[64];
+	const char	*p[4];
+	int		 i;
+
+	cr_assert(linkid_random(r));
+	(void)snprintf(prefix, prefixlen, "T%02x%02x%02x%02x", r[0], r[1], r[2],
+	    r[3]);
+	(void)snprintf(ref, reflen, "C-%s", prefix);
+	p[0] = ref;
+	p[1] = currency;
+	e2e_sql("INSERT INTO customers (external_ref, name, email, currency) "
+	    "VALUES ($1, 'Test customer ' || $1, 'pay@' || lower($1) || "
+	    "'.example', $2)", 2, p);
+	for (i = 0; i < n; i++) {
+		(void)snprintf(num, sizeof(num), "%s-%d", prefix, i + 1);
+		(void)snprintf(tot, sizeof(tot), "%lld", totals[i]);
+		p[0] = num;
+		p[1] = ref;
+		p[2] = currency;
+		p[3] = tot;
+		e2e_sql("INSERT INTO invoices (number, customer_id, status, "
+		    "currency, issue_date, due_date, subtotal, tax, total) "
+		    "SELECT $1, id, 'posted', $3, current_date - 10, "
+		    "current_date + 20, $4, 0, $4 FROM customers "
+		    "WHERE external_ref = $2", 4, p);
+	}
 }

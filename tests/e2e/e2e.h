@@ -51,4 +51,23 @@ void		 e2e_sign(const char *, const char *, int64_t, char *);
 int		 e2e_run(const char *, struct strbuf *);
 void		 e2e_invariants(void);
 
+/* Payments: the checkout form, the gateway stand-in, the confirm POST. */
+struct e2e_checkout {
+	char	path[512];	/* "/pay/<token>" */
+	char	attempt[64];
+	char	csrf[64];
+};
+int		 e2e_review(const char *, const char *, struct e2e_checkout *,
+		    struct e2e_resp *);
+void		 e2e_pm(const char *, char *, size_t);
+void		 e2e_pm_bank(const char *, char *, size_t);
+void		 e2e_confirm(const struct e2e_checkout *, const char *,
+		    const char *, const char *, struct e2e_resp *);
+void		 e2e_gateway_control(const char *);
+long long	 e2e_gateway_intents(const char *);
+void		 e2e_fixture(const char *, const long long *, int, char *,
+		    size_t, char *, size_t);
+void		 e2e_html_value(struct e2e_resp *, const char *, char *,
+		    size_t);
+
 #endif

@@ -12,6 +12,8 @@ set -a
 set +a
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
 
+echo "== end-to-end tests, gateway faults one at a time"
+build/e2e-serial --jobs=1 || status=1
 echo "== end-to-end tests (HTTPS through HAProxy, libcurl)"
 build/e2e-tests --jobs=2 || status=1
 

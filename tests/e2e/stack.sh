@@ -12,6 +12,8 @@ dir=$top/build/e2e
 pg_port=${E2E_PG_PORT:-5498}
 kore_port=${E2E_KORE_PORT:-9081}
 https_port=${E2E_HTTPS_PORT:-9443}
+gw_port=${E2E_GATEWAY_PORT:-12111}
+gw_https_port=${E2E_GATEWAY_HTTPS_PORT:-9444}
 bin=$top/build/payportal-test
 
 # Fixed keys so the tests can sign tokens themselves: k2 signs new links,
@@ -30,6 +32,7 @@ start() {
 	"$top/tools/pg.sh" stop "$dir/pg" 2>/dev/null || true
 	[ -f "$dir/proxy.pid" ] && kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true
 	[ -f "$dir/server.pid" ] && kill "$(cat "$dir/server.pid")" 2>/dev/null || true
+	[ -f "$dir/standin.pid" ] && kill "$(cat "$dir/standin.pid")" 2>/dev/null || true
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	PG_FSYNC=off "$top/tools/pg.sh" start "$dir/pg" "$pg_port"
@@ -47,15 +50,30 @@ runas = nobody
 signing_key = k0 retired $key0
 signing_key = k1 verify $key1
 signing_key = k2 active $key2
+gateway_url = http://127.0.0.1:$gw_port
+gateway_browser_url = https://localhost:$gw_https_port
+gateway_secret_key = sk_test_e2e
+gateway_publishable_key = pk_test_e2e
+# Two webhook secrets: the gateway's signing secret is being rotated.
+gateway_webhook_secret = whsec_e2e whsec_e2e_next
 CONF
 	sanitizer_env
 	"$bin" migrate -c "$dir/payportal.conf" > "$dir/migrate.log"
 	psql -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pg_port" -U postgres \
 	    -d payportal -f "$top/conf/demo-data.sql"
 
-	"$top/tools/proxy.sh" "$dir/tls" "127.0.0.1:$https_port" \
+	PROXY_GATEWAY_FRONT="127.0.0.1:$gw_https_port" \
+	PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \
+	    "$top/tools/proxy.sh" "$dir/tls" "127.0.0.1:$https_port" \
 	    "127.0.0.1:$kore_port" > "$dir/proxy.log" 2>&1 &
 	echo $! > "$dir/proxy.pid"
+	until [ -s "$dir/tls/cert.pem" ]; do sleep 0.1; done
+	# Webhooks reach the portal like everything else: HTTPS via HAProxy.
+	"$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_e2e \
+	    -p pk_test_e2e -w whsec_e2e \
+	    -u "https://localhost:$https_port/gateway/webhook" \
+	    -k "$dir/tls/cert.pem" > "$dir/standin.log" 2>&1 &
+	echo $! > "$dir/standin.pid"
 	# The workers run as nobody and must be able to write their logs.
 	chmod 777 "$dir"
 	"$bin" serve -c "$dir/payportal.conf" -f > "$dir/server.log" 2>&1 &
@@ -68,6 +86,7 @@ E2E_DSN='$dsn'
 E2E_CONF='$dir/payportal.conf'
 E2E_BIN='$bin'
 E2E_SERVER_LOG='$dir/server.log'
+E2E_GATEWAY='http://127.0.0.1:$gw_port'
 E2E_KEY0='$key0'
 E2E_KEY1='$key1'
 E2E_KEY2='$key2'
@@ -100,6 +119,10 @@ stop() {
 	fi
 	[ -f "$dir/proxy.pid" ] && kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true
 	rm -f "$dir/proxy.pid"
+	if [ -f "$dir/standin.pid" ]; then
+		kill -TERM "$(cat "$dir/standin.pid")" 2>/dev/null || true
+		rm -f "$dir/standin.pid"
+	fi
 	"$top/tools/pg.sh" stop "$dir/pg"
 	for f in "$dir"/asan* "$dir"/ubsan*; do
 		[ -s "$f" ] || continue
