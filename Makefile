@@ -21,8 +21,8 @@ SAN =		-fsanitize=address,undefined -fno-omit-frame-pointer \
 CORE_SRC :=	$(shell grep -L -e '<kore/' -e 'embed_files' src/*.c 2>/dev/null)
 UNIT_TESTS :=	$(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS :=	$(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq
-FUZZ_LIBS =	-ljansson -lcrypto -lpq
+UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq -lcurl
+FUZZ_LIBS =	-ljansson -lcrypto -lpq -lcurl
 FUZZ_SECONDS ?=	300
 SMOKE_SECONDS ?= 4
 
@@ -84,11 +84,11 @@ E2E_SERIAL :=	$(wildcard tests/e2e/serial/test_*.c) tests/e2e/e2e.c
 # gateway stand-in's global switches and so run one at a time.
 $(BUILD)/e2e-tests: $(E2E_SRC) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
-	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lcurl -lpthread
+	    -o $@ $(E2E_SRC) $(CORE_SRC) $(UNIT_LIBS) -lpthread
 
 $(BUILD)/e2e-serial: $(E2E_SERIAL) tests/e2e/e2e.h $(CORE_SRC) src/*.h | $(BUILD)/.deps
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Isrc -Itests/e2e -I/usr/include/postgresql \
-	    -o $@ $(E2E_SERIAL) $(CORE_SRC) $(UNIT_LIBS) -lcurl
+	    -o $@ $(E2E_SERIAL) $(CORE_SRC) $(UNIT_LIBS)
 
 # The payment gateway stand-in (tests/gateway), with its own test. Forms
 # and answers go through the portal's own src/form.c and src/strbuf.c.
@@ -112,7 +112,7 @@ tests/browser/node_modules: tests/browser/package.json | $(BUILD)/.deps
 	cd tests/browser && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests $(BUILD)/e2e-serial $(BUILD)/standin tests/browser/node_modules
+e2e: $(BUILD)/payportal-test $(BUILD)/e2e-tests $(BUILD)/e2e-serial $(BUILD)/standin $(BUILD)/smtpsink tests/browser/node_modules
 	tests/e2e/run.sh
 
 $(BUILD)/pgbench-script: tests/bench/pgbench_script.c src/public_sql.h

@@ -342,7 +342,7 @@ BEGIN
 	    user_agent, deadline, check_after)
 	VALUES (p_attempt, l.id, l.customer_id, p_method, p_pm, cur,
 	    sum_amount, fee, sum_amount + fee, p_addr, p_agent,
-	    now() + p_deadline, now() + interval '30 seconds');
+	    now() + p_deadline, now());
 	FOR i IN 1 .. n LOOP
 		INSERT INTO attempt_allocations (attempt_id, invoice_id, amount)
 		SELECT p_attempt, v.id, coalesce(p_amounts[i],
@@ -465,17 +465,41 @@ BEGIN
 END;
 $$;
 
--- The reconciler's batch: pending attempts due for a check, claimed with
--- SKIP LOCKED and pushed back, so nodes running it at once share the work.
-CREATE FUNCTION payment_claim(p_limit integer)
-RETURNS TABLE (o_attempt uuid, o_intent text, o_past_deadline boolean)
+-- The reconciler's batch: pending attempts at least p_age old and due for
+-- a check, claimed with SKIP LOCKED and pushed back 30 seconds, so nodes
+-- running it at once share the work and a slow gateway is not hammered.
+-- Returns what is needed to ask the gateway again with the same request.
+CREATE FUNCTION payment_claim(p_limit integer, p_age interval)
+RETURNS TABLE (o_attempt uuid, o_intent text, o_past_deadline boolean,
+    o_total bigint, o_currency char(3), o_payment_method text,
+    o_link uuid, o_description text)
 LANGUAGE sql AS $$
 	UPDATE payment_attempts p SET check_after = now() + interval '30 seconds'
 	FROM (SELECT id FROM payment_attempts
 	    WHERE state = 'pending' AND check_after <= now()
+	        AND created_at <= now() - p_age
 	    ORDER BY check_after LIMIT p_limit FOR UPDATE SKIP LOCKED) due
 	WHERE p.id = due.id
-	RETURNING p.id, p.intent_id, p.deadline <= now();
+	RETURNING p.id, p.intent_id, p.deadline <= now(), p.total, p.currency,
+	    p.payment_method, p.link_id, (SELECT 'Invoice ' ||
+	        string_agg(v.number, ', ' ORDER BY v.due_date, v.number)
+	    FROM attempt_allocations x JOIN invoices v ON v.id = x.invoice_id
+	    WHERE x.attempt_id = p.id);
+$$;
+
+-- The mail that is due: claimed for a minute with SKIP LOCKED.
+CREATE FUNCTION outbox_claim(p_limit integer)
+RETURNS TABLE (o_id bigint, o_kind text, o_recipient text, o_tries integer,
+    o_receipt bigint)
+LANGUAGE sql AS $$
+	UPDATE outbox o SET claimed_until = now() + interval '1 minute',
+	    tries = o.tries + 1
+	FROM (SELECT id FROM outbox
+	    WHERE sent_at IS NULL AND next_at <= now()
+	        AND (claimed_until IS NULL OR claimed_until < now())
+	    ORDER BY next_at LIMIT p_limit FOR UPDATE SKIP LOCKED) due
+	WHERE o.id = due.id
+	RETURNING o.id, o.kind, o.recipient, o.tries, o.receipt_id;
 $$;
 
 -- A gateway webhook event, applied exactly once: the event id is recorded

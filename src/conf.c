@@ -41,6 +41,8 @@ static int	conf_set_keys(struct conf *, const char *, const char *,
 		    char *, size_t);
 static int	conf_set_link_days(struct conf *, const char *, const char *,
 		    char *, size_t);
+static int	conf_set_seconds(struct conf *, const char *, const char *,
+		    char *, size_t);
 static int	conf_set_layout(struct conf *, const char *, const char *,
 		    char *, size_t);
 static int	conf_set_log_level(struct conf *, const char *, const char *,
@@ -73,6 +75,8 @@ static const struct conf_setting conf_settings[] = {
 	{ "gateway_webhook_secret",	conf_set_string,
 	    F(gateway_webhook_secret) },
 	{ "gateway_version",		conf_set_string,	F(gateway_version) },
+	{ "gateway_timeout",		conf_set_seconds,	0 },
+	{ "reconcile_after",		conf_set_seconds,	0 },
 	{ "smtp_url",			conf_set_url,		F(smtp_url) },
 	{ "smtp_from",			conf_set_string,	F(smtp_from) },
 	{ "log_level",			conf_set_log_level,	0 },
@@ -93,6 +97,8 @@ conf_init(struct conf *c)
 	c->link_days = 30;
 	c->gateway_version = strdup("2024-06-20");
 	c->receipt_layout = strdup("a4");
+	c->gateway_timeout = 20;
+	c->reconcile_after = 60;
 	c->log_level = CONF_LOG_INFO;
 }
 
@@ -285,6 +291,21 @@ conf_set_link_days(struct conf *c, const char *name, const char *val,
 	if (!conf_number(name, val, 1, 3650, &n, err, errlen))
 		return (0);
 	c->link_days = (int)n;
+	return (1);
+}
+
+static int
+conf_set_seconds(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	long long	n;
+
+	if (!conf_number(name, val, 1, 3600, &n, err, errlen))
+		return (0);
+	if (!strcmp(name, "gateway_timeout"))
+		c->gateway_timeout = (int)n;
+	else
+		c->reconcile_after = (int)n;
 	return (1);
 }
 

@@ -34,6 +34,8 @@ struct conf {
 	char		*gateway_publishable_key;
 	char		*gateway_webhook_secret;
 	char		*gateway_version;
+	int		 gateway_timeout;	/* seconds for one gateway call */
+	int		 reconcile_after;	/* seconds before asking again */
 	char		*receipt_layout;		/* "a4" or "thermal" */
 	char		*smtp_url;
 	char		*smtp_from;

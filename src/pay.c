@@ -18,8 +18,6 @@
 #include "pay.h"
 #include "portal.h"
 
-#define PAY_GATEWAY_TIMEOUT	20L	/* seconds; then the reconciler asks */
-
 static int	pay_pm_valid(const char *);
 static void	pay_copy(char *, size_t, const char *);
 
@@ -208,7 +206,9 @@ pay_call_start(struct pay_call *c, struct http_request *req,
 	    portal_conf.gateway_version);
 	kore_curl_http_set_header(&c->curl, "Content-Type",
 	    "application/x-www-form-urlencoded");
-	curl_easy_setopt(c->curl.handle, CURLOPT_TIMEOUT, PAY_GATEWAY_TIMEOUT);
+	/* Past the timeout the reconciler asks again with the same key. */
+	curl_easy_setopt(c->curl.handle, CURLOPT_TIMEOUT,
+	    (long)portal_conf.gateway_timeout);
 	curl_easy_setopt(c->curl.handle, CURLOPT_CONNECTTIMEOUT, 5L);
 	kore_curl_bind_request(&c->curl, req);
 	kore_curl_run(&c->curl);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "background.h"
 #include "conf.h"
 #include "db.h"
 #include "migrate.h"
@@ -28,6 +29,7 @@ struct conf	portal_conf;
 
 void		kore_parent_configure(int, char **);
 void		kore_parent_teardown(void);
+void		kore_worker_configure(void);
 
 static void	portal_die(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
@@ -131,6 +133,10 @@ kore_parent_configure(int argc, char **argv)
 	char			*kargv[16], err[512];
 	int			 i, kargc, rc;
 
+	/* Kore logs to stdout in the foreground: one line at a time, even
+	 * into a file or a pipe, so no worker's last words are lost. */
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+
 	cmd = "serve";
 	config = NULL;
 	i = 1;
@@ -207,6 +213,13 @@ kore_parent_configure(int argc, char **argv)
 	pgsql_conn_max = (u_int16_t)portal_conf.db_conn_max;
 	if (!kore_pgsql_register(DB_NAME, portal_conf.database))
 		portal_die("database: cannot register the connection pool");
+}
+
+/* In each worker: the reconciler and the outbox run in the background. */
+void
+kore_worker_configure(void)
+{
+	background_start();
 }
 
 void

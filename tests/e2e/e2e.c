@@ -5,6 +5,8 @@
 #include <strings.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <criterion/criterion.h>
@@ -545,4 +547,62 @@ e2e_fixture(const char *currency, const long long *totals, int n, char *ref,
 		    "current_date + 20, $4, 0, $4 FROM customers "
 		    "WHERE external_ref = $2", 4, p);
 	}
+}
+
+/* Polls a count query until it reaches want or seconds pass; the count. */
+long long
+e2e_wait_count(const char *q, const char *param, long long want, int seconds)
+{
+	const char	*p[1] = { param };
+	long long	 n;
+	int		 i;
+
+	n = e2e_count(q, param != NULL ? 1 : 0, p);
+	for (i = 0; n != want && i < seconds * 10; i++) {
+		usleep(100000);
+		n = e2e_count(q, param != NULL ? 1 : 0, p);
+	}
+	return (n);
+}
+
+/* The mails the SMTP sink took that contain text, after up to seconds. */
+int
+e2e_mail_count(const char *text, int seconds, struct strbuf *last)
+{
+	DIR		*d;
+	struct dirent	*e;
+	FILE		*fp;
+	char		 path[1024], buf[65536];
+	size_t		 n;
+	int		 found, i;
+
+	found = 0;
+	for (i = 0; i <= seconds * 10; i++) {
+		if ((d = opendir(e2e_env("E2E_MAILDIR"))) == NULL)
+			return (0);
+		found = 0;
+		while ((e = readdir(d)) != NULL) {
+			if (strstr(e->d_name, ".eml") == NULL)
+				continue;
+			(void)snprintf(path, sizeof(path), "%s/%s",
+			    e2e_env("E2E_MAILDIR"), e->d_name);
+			if ((fp = fopen(path, "r")) == NULL)
+				continue;
+			n = fread(buf, 1, sizeof(buf) - 1, fp);
+			fclose(fp);
+			buf[n] = '\0';
+			if (strstr(buf, text) != NULL) {
+				found++;
+				if (last != NULL) {
+					strbuf_reset(last);
+					strbuf_append(last, buf, n);
+				}
+			}
+		}
+		closedir(d);
+		if (found > 0)
+			break;
+		usleep(100000);
+	}
+	return (found);
 }

@@ -67,6 +67,8 @@ void		 e2e_gateway_control(const char *);
 long long	 e2e_gateway_intents(const char *);
 void		 e2e_fixture(const char *, const long long *, int, char *,
 		    size_t, char *, size_t);
+long long	 e2e_wait_count(const char *, const char *, long long, int);
+int		 e2e_mail_count(const char *, int, struct strbuf *);
 void		 e2e_html_value(struct e2e_resp *, const char *, char *,
 		    size_t);
 

@@ -14,6 +14,7 @@ kore_port=${E2E_KORE_PORT:-9081}
 https_port=${E2E_HTTPS_PORT:-9443}
 gw_port=${E2E_GATEWAY_PORT:-12111}
 gw_https_port=${E2E_GATEWAY_HTTPS_PORT:-9444}
+smtp_port=${E2E_SMTP_PORT:-12526}
 bin=$top/build/payportal-test
 
 # Fixed keys so the tests can sign tokens themselves: k2 signs new links,
@@ -33,6 +34,7 @@ start() {
 	[ -f "$dir/proxy.pid" ] && kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true
 	[ -f "$dir/server.pid" ] && kill "$(cat "$dir/server.pid")" 2>/dev/null || true
 	[ -f "$dir/standin.pid" ] && kill "$(cat "$dir/standin.pid")" 2>/dev/null || true
+	[ -f "$dir/smtpsink.pid" ] && kill "$(cat "$dir/smtpsink.pid")" 2>/dev/null || true
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	PG_FSYNC=off "$top/tools/pg.sh" start "$dir/pg" "$pg_port"
@@ -56,6 +58,11 @@ gateway_secret_key = sk_test_e2e
 gateway_publishable_key = pk_test_e2e
 # Two webhook secrets: the gateway's signing secret is being rotated.
 gateway_webhook_secret = whsec_e2e whsec_e2e_next
+# Short, so the tests see timeouts and the reconciler within seconds.
+gateway_timeout = 2
+reconcile_after = 2
+smtp_url = smtp://127.0.0.1:$smtp_port
+smtp_from = billing@harborstreet.example
 CONF
 	sanitizer_env
 	"$bin" migrate -c "$dir/payportal.conf" > "$dir/migrate.log"
@@ -74,6 +81,10 @@ CONF
 	    -u "https://localhost:$https_port/gateway/webhook" \
 	    -k "$dir/tls/cert.pem" > "$dir/standin.log" 2>&1 &
 	echo $! > "$dir/standin.pid"
+	mkdir -p "$dir/mail"
+	"$top/build/smtpsink" -l "127.0.0.1:$smtp_port" -d "$dir/mail" \
+	    > "$dir/smtpsink.log" 2>&1 &
+	echo $! > "$dir/smtpsink.pid"
 	# The workers run as nobody and must be able to write their logs.
 	chmod 777 "$dir"
 	"$bin" serve -c "$dir/payportal.conf" -f > "$dir/server.log" 2>&1 &
@@ -87,6 +98,7 @@ E2E_CONF='$dir/payportal.conf'
 E2E_BIN='$bin'
 E2E_SERVER_LOG='$dir/server.log'
 E2E_GATEWAY='http://127.0.0.1:$gw_port'
+E2E_MAILDIR='$dir/mail'
 E2E_KEY0='$key0'
 E2E_KEY1='$key1'
 E2E_KEY2='$key2'
@@ -119,10 +131,12 @@ stop() {
 	fi
 	[ -f "$dir/proxy.pid" ] && kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true
 	rm -f "$dir/proxy.pid"
-	if [ -f "$dir/standin.pid" ]; then
-		kill -TERM "$(cat "$dir/standin.pid")" 2>/dev/null || true
-		rm -f "$dir/standin.pid"
-	fi
+	for p in standin smtpsink; do
+		if [ -f "$dir/$p.pid" ]; then
+			kill -TERM "$(cat "$dir/$p.pid")" 2>/dev/null || true
+			rm -f "$dir/$p.pid"
+		fi
+	done
 	"$top/tools/pg.sh" stop "$dir/pg"
 	for f in "$dir"/asan* "$dir"/ubsan*; do
 		[ -s "$f" ] || continue

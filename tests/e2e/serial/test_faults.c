@@ -60,3 +60,127 @@ Test(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
 	cr_assert_eq(e2e_gateway_intents(co.attempt), 1);
 	e2e_gateway_control("reset=1");
 }
+
+/* A fresh customer's invoice, its link, and a checkout with a card. */
+static void
+checkout(long long total, char *path, size_t pathlen, char *sel,
+    size_t sellen, struct e2e_checkout *co, char *pm, size_t pmlen,
+    char *pre, size_t prelen)
+{
+	struct e2e_resp	 r;
+	char		 ref[64], tok[LINK_TOKEN_MAX + 1], link[64];
+
+	e2e_fixture("USD", &total, 1, ref, sizeof(ref), pre, prelen);
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	(void)snprintf(path, pathlen, "/pay/%s", tok);
+	(void)snprintf(sel, sellen, "pay=%s-1", pre);
+	cr_assert(e2e_review(path, sel, co, &r));
+	e2e_resp_free(&r);
+	e2e_pm("4242424242424242", pm, pmlen);
+}
+
+Test(faults, a_gateway_error_is_settled_by_the_reconciler)
+{
+	struct e2e_checkout	 co;
+	struct e2e_resp		 r;
+	char			 path[512], sel[128], pm[128], pre[32];
+	char			 loc[600];
+	const char		*p[1];
+
+	checkout(30000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	    sizeof(pm), pre, sizeof(pre));
+	e2e_gateway_control("fail_next=1");
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_header(&r, "location", loc, sizeof(loc));
+	e2e_resp_free(&r);
+	e2e_get(loc, &r);
+	cr_assert(e2e_contains(&r, "Your payment is processing"), "%s",
+	    strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "http-equiv=\"refresh\""));
+	e2e_resp_free(&r);
+	p[0] = co.attempt;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM receipts WHERE "
+	    "attempt_id = $1", 1, p), 0);
+
+	/* The reconciler asks again with the same key, and settles it. */
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM receipts WHERE "
+	    "attempt_id = $1", co.attempt, 1, 20), 1, "not reconciled");
+	cr_assert_eq(e2e_gateway_intents(co.attempt), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM payment_attempts WHERE "
+	    "id = $1 AND settled_by IN ('reconciler', 'webhook')", 1, p), 1);
+	e2e_get(loc, &r);
+	cr_assert(e2e_contains(&r, "Payment successful"));
+	e2e_resp_free(&r);
+	e2e_gateway_control("reset=1");
+}
+
+Test(faults, a_gateway_timeout_is_settled_once)
+{
+	struct e2e_checkout	 co;
+	struct e2e_resp		 r;
+	char			 path[512], sel[128], pm[128], pre[32];
+
+	checkout(40000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	    sizeof(pm), pre, sizeof(pre));
+	/* Longer than the portal's gateway_timeout (2 s): it charges late. */
+	e2e_gateway_control("delay_ms=3500");
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	e2e_gateway_control("delay_ms=0");
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM receipts WHERE "
+	    "attempt_id = $1", co.attempt, 1, 20), 1, "not settled");
+	cr_assert_eq(e2e_gateway_intents(co.attempt), 1);
+	e2e_gateway_control("reset=1");
+}
+
+Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
+{
+	struct e2e_checkout	 co;
+	struct e2e_resp		 r;
+	struct strbuf		 mail;
+	char			 path[512], sel[128], pm[128], pre[32];
+	char			 failfile[600], *num;
+	const char		*p[1];
+	FILE			*fp;
+
+	/* The next delivery fails (451): it must be retried, not lost. */
+	(void)snprintf(failfile, sizeof(failfile), "%s/.fail",
+	    e2e_env("E2E_MAILDIR"));
+	cr_assert((fp = fopen(failfile, "w")) != NULL);
+	fputs("1\n", fp);
+	fclose(fp);
+
+	checkout(12345, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	    sizeof(pm), pre, sizeof(pre));
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	p[0] = co.attempt;
+	num = e2e_value("SELECT number FROM receipts WHERE attempt_id = $1", 1,
+	    p);
+
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM outbox o JOIN "
+	    "receipts r ON r.id = o.receipt_id WHERE r.attempt_id = $1 AND "
+	    "o.last_error IS NOT NULL AND o.sent_at IS NULL", co.attempt, 1,
+	    15), 1, "the failed delivery was not recorded");
+	/* Skip the backoff instead of waiting for it. */
+	e2e_sql("UPDATE outbox SET next_at = now() FROM receipts r WHERE "
+	    "r.id = outbox.receipt_id AND r.attempt_id = $1", 1, p);
+	strbuf_init(&mail);
+	cr_assert_eq(e2e_mail_count(num, 15, &mail), 1, "no receipt mail");
+	cr_assert(strstr(strbuf_cstr(&mail), "To: <pay@c-") != NULL, "%s",
+	    strbuf_cstr(&mail));
+	cr_assert(strstr(strbuf_cstr(&mail), "Subject: Receipt ") != NULL);
+	/* 123.45 + 2.9% (3.58) + 0.30 */
+	cr_assert(strstr(strbuf_cstr(&mail), "Total charged: $127.33") !=
+	    NULL, "%s", strbuf_cstr(&mail));
+	cr_assert(strstr(strbuf_cstr(&mail), "ending 4242") != NULL);
+	cr_assert(strstr(strbuf_cstr(&mail), "4242424242424242") == NULL);
+	strbuf_free(&mail);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM outbox o JOIN "
+	    "receipts r ON r.id = o.receipt_id WHERE r.attempt_id = $1 AND "
+	    "o.sent_at IS NOT NULL AND o.tries = 2", co.attempt, 1, 10), 1);
+	free(num);
+}

@@ -1,0 +1,60 @@
+/*
+ * Each worker runs the reconciler and the outbox every few seconds in a
+ * Kore task: a thread, so their blocking libpq and libcurl calls never
+ * stall the event loop that serves customers. One run at a time per
+ * worker; several workers and nodes share the rows through SKIP LOCKED.
+ */
+#include <kore/kore.h>
+#include <kore/tasks.h>
+
+#include "background.h"
+#include "portal.h"
+#include "reconcile.h"
+
+#define BACKGROUND_INTERVAL	2000	/* ms */
+
+static struct kore_task	background_task;
+static int		background_running;
+static PGconn		*background_db;		/* used by the task only */
+
+static void	background_tick(void *, u_int64_t);
+static int	background_run(struct kore_task *);
+
+void
+background_start(void)
+{
+	(void)kore_timer_add(background_tick, BACKGROUND_INTERVAL, NULL, 0);
+}
+
+static void
+background_tick(void *arg, u_int64_t now)
+{
+	if (background_running) {
+		if (!kore_task_finished(&background_task))
+			return;
+		kore_task_destroy(&background_task);
+		background_running = 0;
+	}
+	kore_task_create(&background_task, background_run);
+	kore_task_run(&background_task);
+	background_running = 1;
+}
+
+static int
+background_run(struct kore_task *t)
+{
+	if (background_db == NULL ||
+	    PQstatus(background_db) != CONNECTION_OK) {
+		if (background_db != NULL)
+			PQfinish(background_db);
+		background_db = PQconnectdb(portal_conf.database);
+		if (PQstatus(background_db) != CONNECTION_OK) {
+			kore_log(LOG_ERR, "background: %s",
+			    PQerrorMessage(background_db));
+			return (KORE_RESULT_ERROR);
+		}
+	}
+	(void)reconcile_run(background_db, &portal_conf);
+	(void)outbox_run(background_db, &portal_conf);
+	return (KORE_RESULT_OK);
+}
