@@ -149,5 +149,5 @@ fuzz: $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)
-run: $(BUILD)/payportal $(BUILD)/standin
+run: $(BUILD)/payportal $(BUILD)/standin $(BUILD)/smtpsink
 	tools/demo.sh

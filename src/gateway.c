@@ -432,3 +432,23 @@ gateway_copy_text(char *dst, size_t dstlen, const json_t *v)
 	}
 	dst[o] = '\0';
 }
+
+void
+gateway_settle_params(const struct gateway_result *r, const char *attempt,
+    const char *by, char *amount, size_t len, const char **p)
+{
+	int	ok;
+
+	ok = r->outcome == GATEWAY_SUCCEEDED;
+	p[0] = attempt;
+	p[1] = ok ? "true" : "false";
+	p[2] = r->intent_id[0] != '\0' ? r->intent_id : NULL;
+	p[3] = r->brand[0] != '\0' ? r->brand : NULL;
+	p[4] = r->last4[0] != '\0' ? r->last4 : NULL;
+	p[5] = ok ? NULL : (r->code[0] != '\0' ? r->code : "declined");
+	p[6] = ok ? NULL : (r->message[0] != '\0' ? r->message :
+	    "The payment was declined.");
+	p[7] = by;
+	(void)snprintf(amount, len, "%lld", (long long)r->amount);
+	p[8] = r->amount >= 0 ? amount : NULL;
+}

@@ -91,4 +91,13 @@ void	gateway_parse_intent(long, const char *, size_t,
 int	gateway_parse_event(const char *, size_t, char *, size_t, char *,
 	    size_t, struct gateway_result *);
 
+/*
+ * The nine parameters of payment_settle (sql/003_payments.sql) for an
+ * outcome: attempt, success, intent, brand, last4, code, message, who
+ * settles it, amount. A request the gateway rejected charged nothing and
+ * fails like a decline. amount is scratch space for the amount as text.
+ */
+void	gateway_settle_params(const struct gateway_result *, const char *,
+	    const char *, char *, size_t, const char **);
+
 #endif

@@ -248,32 +248,6 @@ pay_call_cleanup(struct pay_call *c)
 	}
 }
 
-/*
- * payment_settle($1 attempt, $2 success, $3 intent, $4 brand, $5 last4,
- * $6 code, $7 message, $8 by, $9 amount). A request the gateway rejected
- * charged nothing and fails like a decline. amount is scratch space for
- * the gateway's amount as text.
- */
-void
-pay_settle_params(const struct gateway_result *r, const char *attempt,
-    char *amount, size_t len, const char **p)
-{
-	int	ok;
-
-	ok = r->outcome == GATEWAY_SUCCEEDED;
-	p[0] = attempt;
-	p[1] = ok ? "true" : "false";
-	p[2] = r->intent_id[0] != '\0' ? r->intent_id : NULL;
-	p[3] = r->brand[0] != '\0' ? r->brand : NULL;
-	p[4] = r->last4[0] != '\0' ? r->last4 : NULL;
-	p[5] = ok ? NULL : (r->code[0] != '\0' ? r->code : "declined");
-	p[6] = ok ? NULL : (r->message[0] != '\0' ? r->message :
-	    "The payment was declined.");
-	p[7] = "customer";
-	(void)snprintf(amount, len, "%lld", (long long)r->amount);
-	p[8] = r->amount >= 0 ? amount : NULL;
-}
-
 int
 pay_settle_rows(struct gateway_result *r, struct kore_pgsql *sql)
 {

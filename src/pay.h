@@ -55,8 +55,6 @@ int	pay_call_start(struct pay_call *, struct http_request *,
 int	pay_call_finish(struct pay_call *, struct gateway_result *);
 void	pay_call_cleanup(struct pay_call *);
 
-void	pay_settle_params(const struct gateway_result *, const char *,
-	    char *, size_t, const char **);
 int	pay_settle_rows(struct gateway_result *, struct kore_pgsql *);
 
 #endif

@@ -397,8 +397,8 @@ public_query(struct http_request *req)
 		r = db_send(&st->sql, q_payment_begin, 8, p);
 		break;
 	case STEP_SETTLE:
-		pay_settle_params(&st->result, st->attempt, amount,
-		    sizeof(amount), p);
+		gateway_settle_params(&st->result, st->attempt, "customer",
+		    amount, sizeof(amount), p);
 		r = db_send(&st->sql, q_payment_settle, 9, p);
 		break;
 	case STEP_STATUS:

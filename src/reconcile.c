@@ -24,8 +24,7 @@
 static const char	q_claim[] =
 	"SELECT * FROM payment_claim($1, make_interval(secs => $2))";
 static const char	q_settle[] =
-	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7,"
-	" 'reconciler', $8)";
+	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char	q_intent[] = "SELECT payment_intent($1, $2)";
 static const char	q_outbox_claim[] = "SELECT * FROM outbox_claim($1)";
 static const char	q_outbox_sent[] =
@@ -146,9 +145,8 @@ reconcile_settle(PGconn *db, const char *attempt,
     const struct gateway_result *r)
 {
 	PGresult	*res;
-	const char	*p[8];
+	const char	*p[9];
 	char		 amount[32];
-	int		 ok;
 
 	if (r->outcome == GATEWAY_PENDING || r->outcome == GATEWAY_UNKNOWN) {
 		/* Not final yet: remember the intent, ask again later. */
@@ -160,18 +158,9 @@ reconcile_settle(PGconn *db, const char *attempt,
 		PQclear(res);
 		return;
 	}
-	ok = r->outcome == GATEWAY_SUCCEEDED;
-	(void)snprintf(amount, sizeof(amount), "%lld", (long long)r->amount);
-	p[0] = attempt;
-	p[1] = ok ? "true" : "false";
-	p[2] = r->intent_id[0] != '\0' ? r->intent_id : NULL;
-	p[3] = r->brand[0] != '\0' ? r->brand : NULL;
-	p[4] = r->last4[0] != '\0' ? r->last4 : NULL;
-	p[5] = ok ? NULL : (r->code[0] != '\0' ? r->code : "declined");
-	p[6] = ok ? NULL : (r->message[0] != '\0' ? r->message :
-	    "The payment was declined.");
-	p[7] = r->amount >= 0 ? amount : NULL;
-	res = PQexecParams(db, q_settle, 8, NULL, p, NULL, NULL, 0);
+	gateway_settle_params(r, attempt, "reconciler", amount,
+	    sizeof(amount), p);
+	res = PQexecParams(db, q_settle, 9, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "reconcile %s: %s", attempt,
 		    PQerrorMessage(db));

@@ -11,16 +11,19 @@ kore_port=${PAYPORTAL_DEMO_BACKEND_PORT:-8081}
 pg_port=${PAYPORTAL_DEMO_PG_PORT:-5499}
 gw_port=${PAYPORTAL_DEMO_GATEWAY_PORT:-12100}
 gw_https_port=${PAYPORTAL_DEMO_GATEWAY_HTTPS_PORT:-8444}
+smtp_port=${PAYPORTAL_DEMO_SMTP_PORT:-2526}
 bin=$top/build/payportal
 conf=$var/payportal.conf
 proxy_pid=
 standin_pid=
+smtp_pid=
 
 mkdir -p "$var"
 cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
 	[ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null || true
+	[ -n "$smtp_pid" ] && kill "$smtp_pid" 2>/dev/null || true
 	"$top/tools/pg.sh" stop "$var/pg"
 	echo "payportal demo stopped."
 }
@@ -59,6 +62,14 @@ gateway_webhook_secret = whsec_demo
 CONF
 fi
 
+# Receipt mails go to a local SMTP sink that keeps them in var/mail.
+if ! grep -q '^smtp_url' "$conf"; then
+	cat >> "$conf" <<CONF
+smtp_url = smtp://127.0.0.1:$smtp_port
+smtp_from = billing@harborstreet.example
+CONF
+fi
+
 "$bin" migrate -c "$conf"
 if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
 	psql_ -d payportal -f "$top/conf/demo-data.sql"
@@ -76,6 +87,10 @@ until [ -s "$var/tls/cert.pem" ]; do sleep 0.1; done
     -u "https://localhost:$https_port/gateway/webhook" \
     -k "$var/tls/cert.pem" > "$var/standin.log" 2>&1 &
 standin_pid=$!
+mkdir -p "$var/mail"
+"$top/build/smtpsink" -l "127.0.0.1:$smtp_port" -d "$var/mail" \
+    > "$var/smtpsink.log" 2>&1 &
+smtp_pid=$!
 
 usd=$("$bin" mint-link -c "$conf" --customer C-1001 --by demo)
 jpy=$("$bin" mint-link -c "$conf" --customer C-2001 --by demo)
@@ -100,7 +115,10 @@ cat <<MSG
   is declined for insufficient funds. Your browser will also ask once to
   accept the certificate of https://localhost:$gw_https_port (the stand-in).
 
-  Ctrl-C stops the portal, the gateway stand-in, the TLS proxy and the database.
+  Receipt mails are kept in $var/mail (one .eml file each).
+
+  Ctrl-C stops the portal, the gateway stand-in, the mail sink, the TLS
+  proxy and the database.
 
 MSG
 

@@ -10,7 +10,6 @@ tests/e2e/stack.sh start || exit 1
 set -a
 . "$top/build/e2e/env"
 set +a
-export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
 
 echo "== end-to-end tests, gateway faults one at a time"
 build/e2e-serial --jobs=1 || status=1
