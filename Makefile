@@ -119,7 +119,10 @@ $(BUILD)/pgbench-script: tests/bench/pgbench_script.c src/public_sql.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Werror -Isrc -o $@ $<
 
-bench: $(BUILD)/payportal $(BUILD)/pgbench-script
+$(BUILD)/payload: tests/bench/payload.c | $(BUILD)/.deps
+	$(CC) -O2 $(WARN) -o $@ $< -lcurl -lpthread
+
+bench: $(BUILD)/payportal $(BUILD)/pgbench-script $(BUILD)/payload $(BUILD)/standin
 	tests/bench/run.sh
 
 # Everything, as CI runs it.

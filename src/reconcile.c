@@ -38,7 +38,8 @@ static const char	q_receipt_mail[] =
 	"  coalesce(r.card_brand, ''), coalesce(r.card_last4, ''),"
 	"  to_char(r.created_at AT TIME ZONE b.timezone,"
 	"    'Mon FMDD, YYYY HH24:MI'), c.name, b.name, b.email,"
-	"  v.number, x.amount"
+	"  v.number, x.amount,"
+	"  to_char(now() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS')"
 	" FROM receipts r JOIN customers c ON c.id = r.customer_id"
 	" CROSS JOIN business b"
 	" JOIN receipt_allocations x ON x.receipt_id = r.id"
@@ -238,6 +239,9 @@ outbox_receipt(PGconn *db, const struct conf *c, const char *id,
 	strbuf_appendf(m, "From: %s <%s>\r\n", PQgetvalue(res, 0, 10),
 	    c->smtp_from);
 	strbuf_appendf(m, "To: <%s>\r\n", to);
+	strbuf_appendf(m, "Date: %s +0000\r\n", PQgetvalue(res, 0, 14));
+	strbuf_appendf(m, "Message-ID: <receipt.%s.%s@payportal>\r\n",
+	    PQgetvalue(res, 0, 0), id);
 	strbuf_appendf(m, "Subject: Receipt %s from %s\r\n",
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 10));
 	strbuf_appends(m, "MIME-Version: 1.0\r\n"

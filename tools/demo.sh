@@ -75,6 +75,9 @@ if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
 	psql_ -d payportal -f "$top/conf/demo-data.sql"
 	echo "demo data loaded"
 fi
+if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM fee_rules')" = 0 ]; then
+	psql_ -d payportal -f "$top/conf/demo-fees.sql"
+fi
 
 PROXY_GATEWAY_FRONT="127.0.0.1:$gw_https_port" \
 PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \

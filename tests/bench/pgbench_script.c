@@ -1,7 +1,8 @@
 /*
- * Prints the page view's statement (src/public_sql.h) as a pgbench script,
- * its $n parameters turned into pgbench variables, so the benchmark's
- * database ceiling runs exactly what a page view runs.
+ * Prints the page view's statements (src/public_sql.h) as a pgbench
+ * script, their $n parameters turned into pgbench variables, so the
+ * benchmark's database ceiling runs exactly what a page view runs: the
+ * view, then the fee rules for the page's preview.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +22,7 @@ main(void)
 		} else
 			putchar(*p);
 	}
-	printf(";\n");
+	printf(";\n%s;\n", q_public_fees);
 	(void)q_public_invoice;
 	return (0);
 }

@@ -10,12 +10,14 @@ dir=$top/build/bench
 pg_port=${BENCH_PG_PORT:-5497}
 kore_port=${BENCH_KORE_PORT:-9181}
 https_port=${BENCH_HTTPS_PORT:-9543}
+gw_port=${BENCH_GATEWAY_PORT:-12211}
 seconds=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-32}
 bin=$top/build/payportal
 
 stop() {
 	[ -f "$dir/server.pid" ] && kill "$(cat "$dir/server.pid")" 2>/dev/null || true
+	[ -f "$dir/standin.pid" ] && kill "$(cat "$dir/standin.pid")" 2>/dev/null || true
 	[ -f "$dir/proxy.pid" ] && kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true
 	sleep 0.5
 	"$top/tools/pg.sh" stop "$dir/pg"
@@ -36,9 +38,14 @@ database_connections = 8
 public_url = https://localhost:$https_port
 runas = nobody
 signing_key = bench active $(openssl rand -hex 32)
+gateway_url = http://127.0.0.1:$gw_port
+gateway_secret_key = sk_test_bench
+gateway_publishable_key = pk_test_bench
+gateway_webhook_secret = whsec_bench
 CONF
 "$bin" migrate -c "$dir/payportal.conf" >/dev/null
-psql_ -d payportal -f "$top/conf/demo-data.sql" >/dev/null
+psql_ -d payportal -f "$top/conf/demo-data.sql" \
+    -f "$top/conf/demo-fees.sql" >/dev/null
 # A customer with 10 open invoices of 3 lines each.
 psql_ -d payportal <<'SQL' >/dev/null
 INSERT INTO customers (external_ref, name, currency)
@@ -52,6 +59,13 @@ INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli,
 	unit_price, tax_rate_bp, amount, tax)
 SELECT i.id, p, 'Line ' || p, 1000, 10000, 825, 10000, 825
 FROM invoices i, generate_series(1, 3) p WHERE i.number LIKE 'BENCH-%';
+INSERT INTO customers (external_ref, name, currency)
+	VALUES ('C-PAYB', 'Benchmark Payments Inc', 'USD');
+INSERT INTO invoices (number, customer_id, status, currency, issue_date,
+	due_date, subtotal, tax, total)
+SELECT 'PAYB-1', id, 'posted', 'USD', current_date, current_date + 30,
+	100000000000000, 0, 100000000000000
+FROM customers WHERE external_ref = 'C-PAYB';
 ANALYZE;
 SQL
 
@@ -61,6 +75,12 @@ echo $! > "$dir/proxy.pid"
 chmod 777 "$dir"
 "$bin" serve -c "$dir/payportal.conf" -f > "$dir/server.log" 2>&1 &
 echo $! > "$dir/server.pid"
+until [ -s "$dir/tls/cert.pem" ]; do sleep 0.1; done
+"$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_bench \
+    -p pk_test_bench -w whsec_bench \
+    -u "https://localhost:$https_port/gateway/webhook" \
+    -k "$dir/tls/cert.pem" > "$dir/standin.log" 2>&1 &
+echo $! > "$dir/standin.pid"
 url=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-BENCH --by bench)
 link=$(psql_ -d payportal -tAc "SELECT id FROM pay_links WHERE created_by = 'bench'")
 base=https://localhost:$https_port
@@ -105,4 +125,51 @@ awk -v p="$page" -v h="$hello" -v t="$tps" 'BEGIN {
 	printf "  page / minimal handler: %.2f\n", p / h
 	printf "  page / pgbench:         %.2f   (target >= 0.50: %s)\n", p / t,
 	    (p / t >= 0.5) ? "met" : "NOT met"
+}'
+
+# Payments end to end: review, a payment method from the gateway stand-in
+# (answering at once), confirm (reserve, charge, receipt) and the payment
+# page, by 8 customers at once paying 0.01 of one large invoice; then
+# pgbench's TPC-B on the same cluster.
+paylink=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-PAYB --by bench)
+paypath=${paylink#https://localhost:$https_port}
+set -- $("$top/build/payload" "$base" "$dir/tls/cert.pem" \
+    "http://127.0.0.1:$gw_port" "$paypath" \
+    "pay=PAYB-1&amount-PAYB-1=0.01" 8 "$seconds")
+payments=$1
+payfail=$2
+psql_ -d postgres -c "CREATE DATABASE tpcb" >/dev/null
+pgbench -i -q -s 4 -h "$dir/pg" -p "$pg_port" -U postgres tpcb >/dev/null 2>&1
+pgbench -n -c 8 -j 2 -T "$seconds" -h "$dir/pg" -p "$pg_port" \
+    -U postgres tpcb > "$dir/tpcb.txt" 2>&1
+tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
+
+# The event loop under a slow gateway: every charge answered after 2 s,
+# 200 payments in flight, and the page's rate measured meanwhile.
+curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
+"$top/build/payload" "$base" "$dir/tls/cert.pem" "http://127.0.0.1:$gw_port" \
+    "$paypath" "pay=PAYB-1&amount-PAYB-1=0.01" 200 $((seconds + 6)) \
+    > "$dir/inflight.txt" &
+loadpid=$!
+sleep 3
+wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
+    "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
+wait $loadpid
+curl -s -o /dev/null -d "delay_ms=0" "http://127.0.0.1:$gw_port/_control"
+loaded=$(rps loaded)
+slowpaid=$(cut -d' ' -f1 "$dir/inflight.txt")
+
+printf '\n'
+echo "payments: the whole flow, 8 customers at once, gateway answering at once"
+awk -v n="$payments" -v f="$payfail" -v s="$seconds" -v t="$tpcb" 'BEGIN {
+	printf "  payments completed: %d (%d failed) in %ds = %.1f/s\n", n, f, s, n / s
+	printf "  pgbench TPC-B (scale 4, 8 clients), same cluster: %.0f tps\n", t
+	printf "  payments / TPC-B: %.2f   (target >= 0.25: %s)\n", n / s / t,
+	    (n / s / t >= 0.25) ? "met" : "NOT met"
+}'
+echo "the page while 200 payments wait 2 s each for the gateway"
+awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
+	printf "  /pay/<token>: %.0f req/s loaded, %.0f unloaded: %.2f   (target >= 0.80: %s)\n",
+	    l, p, l / p, (l / p >= 0.8) ? "met" : "NOT met"
+	printf "  payments completed meanwhile: %d\n", d
 }'

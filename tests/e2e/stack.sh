@@ -70,7 +70,8 @@ CONF
 	sanitizer_env
 	"$bin" migrate -c "$dir/payportal.conf" > "$dir/migrate.log"
 	psql -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pg_port" -U postgres \
-	    -d payportal -f "$top/conf/demo-data.sql"
+	    -d payportal -f "$top/conf/demo-data.sql" \
+	    -f "$top/conf/demo-fees.sql"
 
 	PROXY_GATEWAY_FRONT="127.0.0.1:$gw_https_port" \
 	PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \
