@@ -11,10 +11,18 @@
 #include "portal.h"
 #include "reconcile.h"
 
-#define BACKGROUND_INTERVAL	2000	/* ms */
+#define BACKGROUND_INTERVAL	2000	/* ms between runs */
+/*
+ * The timer ticks far more often than the work runs: Kore's worker sleeps
+ * until its next timer, and a worker without the accept lock only looks
+ * for the lock again when it wakes, so a slow timer would delay accepting
+ * new connections by up to the timer's interval.
+ */
+#define BACKGROUND_TICK		10	/* ms */
 
 static struct kore_task	background_task;
 static int		background_running;
+static u_int64_t	background_next;
 static PGconn		*background_db;		/* used by the task only */
 
 static void	background_tick(void *, u_int64_t);
@@ -23,12 +31,14 @@ static int	background_run(struct kore_task *);
 void
 background_start(void)
 {
-	(void)kore_timer_add(background_tick, BACKGROUND_INTERVAL, NULL, 0);
+	(void)kore_timer_add(background_tick, BACKGROUND_TICK, NULL, 0);
 }
 
 static void
 background_tick(void *arg, u_int64_t now)
 {
+	if (now < background_next)
+		return;
 	if (background_running) {
 		if (!kore_task_finished(&background_task))
 			return;
@@ -38,6 +48,7 @@ background_tick(void *arg, u_int64_t now)
 	kore_task_create(&background_task, background_run);
 	kore_task_run(&background_task);
 	background_running = 1;
+	background_next = now + BACKGROUND_INTERVAL;
 }
 
 static int

@@ -85,7 +85,8 @@ url=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-BENCH --by bench)
 link=$(psql_ -d payportal -tAc "SELECT id FROM pay_links WHERE created_by = 'bench'")
 base=https://localhost:$https_port
 i=0
-until curl -s -o /dev/null --cacert "$dir/tls/cert.pem" "$base/healthz"; do
+until curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/tls/cert.pem" \
+    "$base/healthz" | grep -q 200; do
 	i=$((i + 1)); [ $i -gt 100 ] && { echo "bench: portal did not start" >&2; exit 1; }
 	sleep 0.1
 done
