@@ -183,6 +183,9 @@ kore_parent_configure(int argc, char **argv)
 		portal_die("templates: %s", err);
 
 	kore_default_getopt(kargc, kargv);
+	/* Kore's own notices (start-up, workers) are info; errors stay. */
+	if (portal_conf.log_level <= CONF_LOG_WARNING)
+		kore_quiet = 1;
 
 	/*
 	 * Kore's chroot would hide the CA bundle, the resolver and libpq's

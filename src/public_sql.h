@@ -49,8 +49,6 @@ static const char	q_payment_settle[] =
 	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char	q_payment_known[] =
 	"SELECT state FROM payment_attempts WHERE id = $1 AND link_id = $2";
-static const char	q_payment_intent[] =
-	"SELECT payment_intent($1, $2)";
 static const char	q_payment_status[] =
 	"SELECT * FROM payment_status($1, $2)";
 
