@@ -468,11 +468,11 @@ $$;
 -- The reconciler's batch: pending attempts at least p_age old and due for
 -- a check, claimed with SKIP LOCKED and pushed back 30 seconds, so nodes
 -- running it at once share the work and a slow gateway is not hammered.
--- Returns what is needed to ask the gateway again with the same request.
+-- Returns what is needed to send the gateway exactly the same request.
 CREATE FUNCTION payment_claim(p_limit integer, p_age interval)
 RETURNS TABLE (o_attempt uuid, o_intent text, o_past_deadline boolean,
     o_total bigint, o_currency char(3), o_payment_method text,
-    o_link uuid, o_description text)
+    o_link uuid)
 LANGUAGE sql AS $$
 	UPDATE payment_attempts p SET check_after = now() + interval '30 seconds'
 	FROM (SELECT id FROM payment_attempts
@@ -481,10 +481,7 @@ LANGUAGE sql AS $$
 	    ORDER BY check_after LIMIT p_limit FOR UPDATE SKIP LOCKED) due
 	WHERE p.id = due.id
 	RETURNING p.id, p.intent_id, p.deadline <= now(), p.total, p.currency,
-	    p.payment_method, p.link_id, (SELECT 'Invoice ' ||
-	        string_agg(v.number, ', ' ORDER BY v.due_date, v.number)
-	    FROM attempt_allocations x JOIN invoices v ON v.id = x.invoice_id
-	    WHERE x.attempt_id = p.id);
+	    p.payment_method, p.link_id;
 $$;
 
 -- The mail that is due: claimed for a minute with SKIP LOCKED.

@@ -70,7 +70,6 @@ pay_begin_params(struct pay_begin *b, const struct pay_view *v,
 	strbuf_appendc(&b->numbers, '{');
 	strbuf_appendc(&b->amounts, '{');
 	first = 1;
-	b->description[0] = '\0';
 	for (i = 0; i < v->ninv; i++) {
 		inv = &v->inv[i];
 		if (!inv->selected)
@@ -80,9 +79,6 @@ pay_begin_params(struct pay_begin *b, const struct pay_view *v,
 		    inv->number);
 		strbuf_appendf(&b->amounts, "%s%lld", first ? "" : ",",
 		    (long long)inv->amount);
-		(void)snprintf(b->description + strlen(b->description),
-		    sizeof(b->description) - strlen(b->description), "%s%s",
-		    first ? "Invoice " : ", ", inv->number);
 		first = 0;
 	}
 	strbuf_appendc(&b->numbers, '}');
@@ -180,7 +176,7 @@ pay_call_start(struct pay_call *c, struct http_request *req,
 	}
 	strbuf_init(&c->body);
 	if (!gateway_intent_body(&c->body, b->total, b->currency, b->pm,
-	    attempt, link, b->description, NULL) || c->body.failed) {
+	    attempt, link, NULL, NULL) || c->body.failed) {
 		kore_log(LOG_ERR, "payment %s: cannot build the gateway "
 		    "request", attempt);
 		strbuf_free(&c->body);

@@ -30,7 +30,6 @@ struct pay_begin {
 	char		 currency[4];
 	int64_t		 amount, fee, total;
 	char		 intent[64];
-	char		 description[256];
 };
 
 struct pay_call {

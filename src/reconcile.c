@@ -99,7 +99,7 @@ reconcile_ask(const struct conf *c, PGresult *res, int row,
 		if (!gateway_intent_body(&body,
 		    strtoll(PQgetvalue(res, row, 3), NULL, 10),
 		    PQgetvalue(res, row, 4), PQgetvalue(res, row, 5), attempt,
-		    PQgetvalue(res, row, 6), PQgetvalue(res, row, 7), NULL)) {
+		    PQgetvalue(res, row, 6), NULL, NULL)) {
 			strbuf_free(&body);
 			return (0);
 		}
@@ -149,6 +149,15 @@ reconcile_settle(PGconn *db, const char *attempt,
 	const char	*p[9];
 	char		 amount[32];
 
+	/*
+	 * A re-sent request the gateway refuses (an idempotency error, say)
+	 * tells nothing about the first one: that may have charged.
+	 */
+	if (r->outcome == GATEWAY_REJECTED) {
+		fprintf(stderr, "reconcile %s: gateway refused the re-sent "
+		    "request: %s %s\n", attempt, r->code, r->message);
+		return;
+	}
 	if (r->outcome == GATEWAY_PENDING || r->outcome == GATEWAY_UNKNOWN) {
 		/* Not final yet: remember the intent, ask again later. */
 		if (r->intent_id[0] == '\0')
