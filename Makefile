@@ -21,8 +21,8 @@ SAN =		-fsanitize=address,undefined -fno-omit-frame-pointer \
 CORE_SRC :=	$(shell grep -L -e '<kore/' -e 'embed_files' src/*.c 2>/dev/null)
 UNIT_TESTS :=	$(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZERS :=	$(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq -lcurl
-FUZZ_LIBS =	-ljansson -lcrypto -lpq -lcurl
+UNIT_LIBS =	-lcriterion -ljansson -lcrypto -lpq -lcurl -largon2 -lqrencode
+FUZZ_LIBS =	-ljansson -lcrypto -lpq -lcurl -largon2 -lqrencode
 FUZZ_SECONDS ?=	300
 SMOKE_SECONDS ?= 4
 
