@@ -53,6 +53,8 @@ control_handle(struct http_request *req, struct http_response *resp)
 	else if (strcmp(req->path, "/_control/resend") == 0 &&
 	    strcmp(req->method, "POST") == 0)
 		control_resend(req, resp);
+	else if (strcmp(req->path, "/_control/sms") == 0)
+		sms_control(req, resp);
 	else
 		control_fail(resp, 404, NULL, "Unknown control route.");
 }
@@ -159,6 +161,8 @@ control_set(struct http_request *req, struct http_response *resp)
 	}
 	if (reset == 1 && secret == NULL)
 		webhook_reset_secret();
+	if (reset == 1)
+		sms_reset();
 
 	pthread_mutex_lock(&control_lock);
 	if (reset == 1)

@@ -462,6 +462,8 @@ http_reason(int status)
 		return ("Continue");
 	case 200:
 		return ("OK");
+	case 201:
+		return ("Created");
 	case 204:
 		return ("No Content");
 	case 400:

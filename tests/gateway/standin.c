@@ -2,7 +2,7 @@
  * standin: a stand-in for the payment gateway in tests and the demo.
  *
  *	standin -l host:port -s sk_... -p pk_... -w whsec_... [-u url]
- *	    [-k cafile]
+ *	    [-k cafile] [-a AC...:token]
  *	standin -R port -w whsec_... -o file [-F n]
  *
  * The first form is the gateway (see README.md); the second receives its
@@ -37,17 +37,20 @@ int
 main(int argc, char *argv[])
 {
 	const char	*listen, *secret, *publishable, *whsec, *url, *cafile;
-	const char	*rport, *outfile;
+	const char	*rport, *outfile, *sms;
 	char		 addr[64], err[256];
 	pthread_t	 sigthread;
 	long		 fail_first;
 	int		 ch, ok;
 
 	listen = secret = publishable = whsec = url = cafile = NULL;
-	rport = outfile = NULL;
+	rport = outfile = sms = NULL;
 	fail_first = 0;
-	while ((ch = getopt(argc, argv, "F:k:l:o:p:R:s:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:F:k:l:o:p:R:s:u:w:")) != -1) {
 		switch (ch) {
+		case 'a':
+			sms = optarg;
+			break;
 		case 'F':
 			if (!stripe_digits(optarg, 1, 6))
 				standin_usage();
@@ -84,7 +87,7 @@ main(int argc, char *argv[])
 	if (optind != argc || whsec == NULL)
 		standin_usage();
 	if (rport != NULL) {
-		if (listen != NULL || outfile == NULL)
+		if (listen != NULL || outfile == NULL || sms != NULL)
 			standin_usage();
 		(void)snprintf(addr, sizeof(addr), "127.0.0.1:%s", rport);
 		listen = addr;
@@ -116,6 +119,8 @@ main(int argc, char *argv[])
 		if (!ok)
 			fprintf(stderr, "standin: bad keys (sk_, pk_, whsec_) "
 			    "or webhook URL, or out of memory\n");
+		else if (!(ok = sms_init(sms)))
+			fprintf(stderr, "standin: -a: expected AC...:token\n");
 	}
 	if (ok && !server_listen(listen, err, sizeof(err))) {
 		fprintf(stderr, "standin: %s\n", err);
@@ -142,6 +147,7 @@ main(int argc, char *argv[])
 		idem_cleanup();
 		store_cleanup();
 		api_cleanup();
+		sms_cleanup();
 	}
 	curl_global_cleanup();
 	return (ok ? 0 : 1);
@@ -155,6 +161,8 @@ standin_route(struct http_request *req, struct http_response *resp)
 		control_handle(req, resp);
 	} else if (strncmp(req->path, "/v1/", 4) == 0) {
 		api_handle(req, resp);
+	} else if (strncmp(req->path, "/2010-04-01/", 12) == 0) {
+		sms_handle(req, resp);
 	} else {
 		resp->status = 404;
 		stripe_error(&resp->body, "invalid_request_error", NULL, NULL,
@@ -193,6 +201,7 @@ standin_usage(void)
 {
 	fprintf(stderr, "usage: standin -l host:port -s sk_... -p pk_... "
 	    "-w whsec_... [-u url] [-k cafile]\n"
+	    "       [-a AC...:token]\n"
 	    "       standin -R port -w whsec_... -o file [-F n]\n");
 	exit(2);
 }

@@ -256,6 +256,13 @@ int	control_take_drop(void);
 long	control_delay_ms(void);
 void	control_webhook_switches(struct webhook_switches *);
 
+/* sms.c: Twilio's Messages API (-a sid:token), and /_control/sms. */
+int	sms_init(const char *);
+void	sms_cleanup(void);
+void	sms_handle(struct http_request *, struct http_response *);
+void	sms_control(struct http_request *, struct http_response *);
+void	sms_reset(void);
+
 /* api.c: the /v1 routes. */
 void	api_handle(struct http_request *, struct http_response *);
 int	api_init(const char *, const char *);

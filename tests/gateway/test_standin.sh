@@ -2,8 +2,9 @@
 # Drives the gateway stand-in with curl through everything it is meant to
 # do, with two webhook receivers (standin -R) checking signatures, then
 # stops all three with SIGTERM and fails if a sanitizer spoke. Ports come
-# from 12111-12119. Prints "N passed, M failed" last; exits non-zero on
-# any failure.
+# from 12111-12119, or from $STANDIN_PORTS (a space-separated list of at
+# least four). Prints "N passed, M failed" last; exits non-zero on any
+# failure.
 #
 #	tests/gateway/test_standin.sh		builds build/standin first
 #	STANDIN=path tests/gateway/test_standin.sh	uses that binary
@@ -15,7 +16,10 @@ SK=sk_test_SECRET
 PK=pk_test_PUBLISHABLE
 WH=whsec_SECRET
 ORIGIN=https://portal.example
-PORTS="12111 12112 12113 12114 12115 12116 12117 12118 12119"
+PORTS=${STANDIN_PORTS:-"12111 12112 12113 12114 12115 12116 12117 12118 12119"}
+TW_SID=AC_test
+TW_TOKEN=authtoken
+SMS_PATH=/2010-04-01/Accounts/$TW_SID/Messages.json
 
 build() {
 	[ -n "$bin" ] && return 0
@@ -122,7 +126,7 @@ hooks2=$work/hooks2.log
 launch recv1 "$PORTS" receiver -w "$WH" -o "$hooks1"
 launch recv2 "$PORTS" receiver -w "$WH" -o "$hooks2" -F 2
 launch gw "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH" \
-    -u "http://127.0.0.1:$recv1_port/hook"
+    -u "http://127.0.0.1:$recv1_port/hook" -a "$TW_SID:$TW_TOKEN"
 base=http://127.0.0.1:$port
 hook1=http://127.0.0.1:$recv1_port/hook
 hook2=http://127.0.0.1:$recv2_port/hook
@@ -512,6 +516,186 @@ check "value over 2048 bytes: 400" has 'field 2: value too long'
 control --data-binary 'fail_next=%1'
 check "control: malformed body names the field" \
     has 'Malformed form body: field 1: invalid percent-encoding.'
+
+# --- SMS (Twilio's Messages API)
+# matches ERE: the body matches the extended regular expression.
+matches() { printf '%s' "$body" | grep -Eq -- "$1"; }
+# sms [curl args]: POST a message with the right credentials.
+sms() { req POST "$SMS_PATH" -u "$TW_SID:$TW_TOKEN" "$@"; }
+sms_sid() { printf '%s' "$body" | sed -n 's/.*"sid":"\(SM[0-9a-f]*\)".*/\1/p'; }
+sms_list() { req GET /_control/sms; }
+sms_count() { curl -s "$base/_control/sms" | grep -o '"sid":"SM' | wc -l; }
+twilio_error() {
+	has "{\"code\":$1,\"message\":\"$2\"," \
+	    "\"more_info\":\"https://www.twilio.com/docs/errors/$1\"," \
+	    "\"status\":$3}"
+}
+TO=+15005550006
+FROM=+15005550001
+
+control -d reset=1
+sms_list
+check "sms: the list starts empty" is "$body" "[]"
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=Invoice INV-1: https://pay.example/l/abc"
+sms1=$(sms_sid)
+check "sms: 201" is "$code" 201
+check "sms: sid is SM and 32 hex digits" matches '"sid":"SM[0-9a-f]{32}"'
+check "sms: the resource" has "{\"account_sid\":\"$TW_SID\"," \
+    '"body":"Invoice INV-1: https://pay.example/l/abc"' \
+    "\"from\":\"$FROM\"" "\"to\":\"$TO\"" '"status":"queued"' \
+    '"num_segments":"1"' '"error_code":null,"error_message":null' \
+    "\"uri\":\"/2010-04-01/Accounts/$TW_SID/Messages/$sms1.json\""
+check "sms: date_created in RFC 2822" matches '"date_created":"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} \+0000"'
+check "sms: created" header "HTTP/1.1 201 Created"
+sms --data-urlencode "To=$TO" \
+    -d MessagingServiceSid=MG0123456789abcdef0123456789abcdef \
+    --data-urlencode "Body=Caf$(printf '\303\251') $(printf '\360\237\230\200') & 100% = ok"
+sms2=$(sms_sid)
+check "sms: with a Messaging Service: 201" is "$code" 201
+check "sms: ... accepted, from null" has '"from":null,' \
+    '"messaging_service_sid":"MG0123456789abcdef0123456789abcdef"' \
+    '"status":"accepted"'
+check "sms: UTF-8 and reserved characters kept" \
+    has "\"body\":\"Caf$(printf '\303\251') $(printf '\360\237\230\200') & 100% = ok\""
+sms_list
+check "sms: listed in order" matches "^\\[\\{\"sid\":\"$sms1\",\"to\":\"\\$TO\",\"from\":\"\\$FROM\",\"messaging_service_sid\":null,\"body\":\"Invoice INV-1: https://pay.example/l/abc\",\"date\":\"[A-Z][a-z]{2}, [^\"]*\"\\},\\{\"sid\":\"$sms2\","
+check "sms: two listed" is "$(sms_count)" 2
+
+# Credentials
+req POST "$SMS_PATH" -u "$TW_SID:wrong" --data-urlencode "To=$TO" \
+    --data-urlencode "From=$FROM" -d Body=x
+check "sms: wrong token: 401" is "$code" 401
+check "sms: wrong token: Twilio's error" twilio_error 20003 Authenticate 401
+check "sms: wrong token: WWW-Authenticate" \
+    header 'WWW-Authenticate: Basic realm="Twilio API"'
+req POST "$SMS_PATH" --data-urlencode "To=$TO" \
+    --data-urlencode "From=$FROM" -d Body=x
+check "sms: no credentials: 401" is "$code" 401
+req POST "$SMS_PATH" -u "AC_other:$TW_TOKEN" --data-urlencode "To=$TO" \
+    --data-urlencode "From=$FROM" -d Body=x
+check "sms: another account's sid: 401" is "$code" 401
+req POST /2010-04-01/Accounts/AC_other/Messages.json \
+    -u "$TW_SID:$TW_TOKEN" --data-urlencode "To=$TO" \
+    --data-urlencode "From=$FROM" -d Body=x
+check "sms: another account's path: 404" is "$code" 404
+check "sms: ... 20404" has '"code":20404,'
+req GET "$SMS_PATH" -u "$TW_SID:$TW_TOKEN"
+check "sms: GET: 405" is "$code" 405
+req POST "/2010-04-01/Accounts/$TW_SID/Calls.json" -u "$TW_SID:$TW_TOKEN"
+check "sms: other resources: 404" is "$code" 404
+
+# Parameters
+for bad in +1234567 +1234567890123456 15005550006 +1500555000a; do
+	sms --data-urlencode "To=$bad" --data-urlencode "From=$FROM" \
+	    -d Body=x
+	check "sms: To $bad: 400" is "$code" 400
+	check "sms: To $bad: 21211" twilio_error 21211 \
+	    "The 'To' number $bad is not a valid phone number." 400
+done
+sms --data-urlencode "To=+12345678" --data-urlencode "From=$FROM" -d Body=x
+check "sms: To with 8 digits: 201" is "$code" 201
+sms --data-urlencode "To=+123456789012345" --data-urlencode "From=$FROM" \
+    -d Body=x
+check "sms: To with 15 digits: 201" is "$code" 201
+sms --data-urlencode "From=$FROM" -d Body=x
+check "sms: no To: 21604" has '"code":21604,'
+sms --data-urlencode "To=$TO" -d Body=x
+check "sms: no From: 21603" has '"code":21603,'
+sms --data-urlencode "To=$TO" -d From=Pay-Portal -d Body=x
+check "sms: bad From: 21212" has '"code":21212,'
+sms --data-urlencode "To=$TO" -d "From=Pay Portal" -d Body=x
+check "sms: alphanumeric sender id: 201" is "$code" 201
+sms --data-urlencode "To=$TO" -d MessagingServiceSid=MG12 -d Body=x
+check "sms: bad MessagingServiceSid: 21701" has '"code":21701,'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=
+check "sms: empty Body: 400" is "$code" 400
+check "sms: empty Body: 21602" twilio_error 21602 \
+    "Message body is required." 400
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM"
+check "sms: no Body: 21602" has '"code":21602,'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    -d "Body=$(head -c 1600 /dev/zero | tr '\0' a)"
+check "sms: 1600 characters: 201" is "$code" 201
+check "sms: ... in 11 segments" has '"num_segments":"11"'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    -d "Body=$(head -c 1601 /dev/zero | tr '\0' a)"
+check "sms: 1601 characters: 400" is "$code" 400
+check "sms: 1601 characters: 21617" twilio_error 21617 \
+    "The concatenated message body exceeds the 1600 character limit." 400
+# Characters are UTF-16 units, so an emoji is two (and src/form.c's
+# 2048 bytes leave room for 1600 of them only with much ASCII).
+emoji=$(printf '\360\237\230\200')
+a1300=$(head -c 1300 /dev/zero | tr '\0' a)
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=$a1300$(for i in $(seq 150); do printf '%s' "$emoji"; done)"
+check "sms: 1300 letters and 150 emoji are 1600 characters: 201" \
+    is "$code" 201
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=$a1300$(for i in $(seq 151); do printf '%s' "$emoji"; done)"
+check "sms: 1300 letters and 151 emoji: 21617" has '"code":21617,'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=$(for i in $(seq 1025); do printf 'ж'; done)"
+check "sms: a Body over 2048 bytes: 400 20001" \
+    has '"code":20001,"message":"Invalid request body: field 3: value too long'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=$(for i in $(seq 71); do printf 'ж'; done)"
+check "sms: 71 Cyrillic letters: 2 UCS-2 segments" has '"num_segments":"2"'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-urlencode "Body=$(head -c 160 /dev/zero | tr '\0' a)"
+check "sms: 160 GSM characters: 1 segment" has '"num_segments":"1"'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" \
+    --data-binary 'Body=%zz'
+check "sms: malformed body: 400" is "$code" 400
+n=$(sms_count)
+check "sms: refusals are not kept" is "$n" 9
+
+# Switches: fail_next answers 500 and keeps nothing; drop_next keeps the
+# message and closes without an answer.
+control -d reset=1
+check "sms: reset forgets the messages" is "$(sms_count)" 0
+req POST /_control/sms -d fail_next=2
+check "sms: fail_next set" has '"fail_next":2,"drop_next":0,"messages":0'
+for n in 1 2; do
+	sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=r
+	check "sms: fail_next $n: 500" is "$code" 500
+	check "sms: fail_next $n: 20500" has '"code":20500,'
+done
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=r
+check "sms: after fail_next: 201" is "$code" 201
+check "sms: fail_next kept one message" is "$(sms_count)" 1
+req POST /_control/sms -d drop_next=1
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=d
+check "sms: drop_next: empty reply" is "$rc" 52
+check "sms: drop_next: the message is kept" is "$(sms_count)" 2
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=d
+check "sms: after drop_next: 201" is "$code" 201
+req POST /_control/sms -d fail_next=5 -d drop_next=3
+control -d reset=1
+req POST /_control/sms
+check "sms: reset clears the switches" \
+    has '"fail_next":0,"drop_next":0,"messages":0'
+sms --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=x
+req POST /_control/sms -d clear=1
+check "sms: clear=1 forgets the messages" \
+    has '"fail_next":0,"drop_next":0,"messages":0'
+req POST /_control/sms -d fail_next=1 -d bogus=1
+check "sms control: unknown field: 400" has '"param":"bogus"'
+req POST /_control/sms -d fail_next=-1
+check "sms control: bad number: 400" has '"param":"fail_next"'
+req POST /_control/sms
+check "sms control: a refused request changes nothing" \
+    has '"fail_next":0,'
+
+# Without -a the Messages API is not there.
+launch nosms "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH"
+code=$(curl -s -o "$work/body" -w '%{http_code}' -u "$TW_SID:$TW_TOKEN" \
+    --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=x \
+    "http://127.0.0.1:$nosms_port$SMS_PATH")
+body=$(cat "$work/body")
+check "sms off: 404" is "$code" 404
+check "sms off: 20404" has '"code":20404,'
+stop nosms
 
 # --- The retries started at the top should be done by now.
 wait_hooks "$hooks2" "$retry_pi" 3 10
