@@ -8,6 +8,7 @@
 #include <kore/tasks.h>
 
 #include "background.h"
+#include "outbox.h"
 #include "portal.h"
 #include "reconcile.h"
 

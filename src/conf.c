@@ -20,7 +20,7 @@ struct conf_setting {
 	const char	*name;
 	int		(*set)(struct conf *, const char *, const char *,
 			    char *, size_t);
-	size_t		 off;	/* of the char * field, for conf_set_string */
+	size_t		 off;	/* of the field conf_set_string or _int sets */
 };
 
 static int	conf_set_string(struct conf *, const char *, const char *,
@@ -46,6 +46,8 @@ static int	conf_set_seconds(struct conf *, const char *, const char *,
 static int	conf_set_layout(struct conf *, const char *, const char *,
 		    char *, size_t);
 static int	conf_set_log_level(struct conf *, const char *, const char *,
+		    char *, size_t);
+static int	conf_set_int(struct conf *, const char *, const char *,
 		    char *, size_t);
 static char	**conf_field(struct conf *, const char *);
 static int	conf_number(const char *, const char *, long long, long long,
@@ -79,9 +81,39 @@ static const struct conf_setting conf_settings[] = {
 	{ "reconcile_after",		conf_set_seconds,	0 },
 	{ "smtp_url",			conf_set_url,		F(smtp_url) },
 	{ "smtp_from",			conf_set_string,	F(smtp_from) },
+	{ "sms_url",			conf_set_url,		F(sms_url) },
+	{ "sms_account",		conf_set_string,	F(sms_account) },
+	{ "sms_token",			conf_set_string,	F(sms_token) },
+	{ "sms_from",			conf_set_string,	F(sms_from) },
 	{ "log_level",			conf_set_log_level,	0 },
 	{ "receipt_layout",		conf_set_layout,	F(receipt_layout) },
+	{ "session_idle",		conf_set_int,		F(session_idle) },
+	{ "session_max",		conf_set_int,		F(session_max) },
+	{ "signin_max_failures",	conf_set_int,
+	    F(signin_max_failures) },
+	{ "signin_window",		conf_set_int,		F(signin_window) },
+	{ "signin_lockout",		conf_set_int,		F(signin_lockout) },
+	{ "password_t_cost",		conf_set_int,	F(password.t_cost) },
+	{ "password_m_kib",		conf_set_int,	F(password.m_kib) },
+	{ "password_parallelism",	conf_set_int,
+	    F(password.parallelism) },
 	{ NULL,				NULL,			0 },
+};
+
+/* Bounds of the plain integer settings, in seconds unless said. */
+static const struct {
+	const char	*name;
+	long long	 min;
+	long long	 max;
+} conf_int_bounds[] = {
+	{ "session_idle",		60,	86400 },
+	{ "session_max",		300,	2592000 },
+	{ "signin_max_failures",	1,	100 },	/* failed sign-ins */
+	{ "signin_window",		60,	86400 },
+	{ "signin_lockout",		60,	86400 },
+	{ "password_t_cost",	PASSWORD_T_MIN,	PASSWORD_T_MAX },
+	{ "password_m_kib",	PASSWORD_M_MIN,	PASSWORD_M_MAX },	/* KiB */
+	{ "password_parallelism", PASSWORD_P_MIN, PASSWORD_P_MAX },
 };
 
 void
@@ -100,6 +132,15 @@ conf_init(struct conf *c)
 	c->gateway_timeout = 20;
 	c->reconcile_after = 60;
 	c->log_level = CONF_LOG_INFO;
+	c->session_idle = 1800;
+	c->session_max = 12 * 3600;
+	c->signin_max_failures = 5;
+	c->signin_window = 900;
+	c->signin_lockout = 900;
+	/* OWASP's argon2id minimum: 19 MiB, 2 passes, 1 lane. */
+	c->password.t_cost = 2;
+	c->password.m_kib = 19456;
+	c->password.parallelism = 1;
 }
 
 void
@@ -123,6 +164,10 @@ conf_free(struct conf *c)
 	free(c->gateway_version);
 	free(c->smtp_url);
 	free(c->smtp_from);
+	free(c->sms_url);
+	free(c->sms_account);
+	free(c->sms_token);
+	free(c->sms_from);
 	OPENSSL_cleanse(c->keys, sizeof(c->keys));
 	memset(c, 0, sizeof(*c));
 }
@@ -165,7 +210,7 @@ conf_set_url(struct conf *c, const char *name, const char *val,
 {
 	static const struct {
 		const char	*name;
-		const char	*schemes[3];
+		const char	*schemes[4];
 		const char	*what;
 	} allowed[] = {
 		/* Customers' pages send HSTS: the public address is HTTPS. */
@@ -175,6 +220,9 @@ conf_set_url(struct conf *c, const char *name, const char *val,
 		/* Pages are HTTPS: browsers refuse plain HTTP from them. */
 		{ "gateway_browser_url", { "https://", NULL }, "an https://" },
 		{ "smtp_url", { "smtps://", "smtp://", NULL }, "an smtp(s)://" },
+		/* Plain http only for a provider on this machine (tests). */
+		{ "sms_url", { "https://", "http://127.", "http://localhost", NULL },
+		    "an https://" },
 	};
 	const char	*rest;
 	char		*copy;
@@ -306,6 +354,42 @@ conf_set_seconds(struct conf *c, const char *name, const char *val,
 		c->gateway_timeout = (int)n;
 	else
 		c->reconcile_after = (int)n;
+	return (1);
+}
+
+static int
+conf_int_bounds_of(const char *name, long long *min, long long *max)
+{
+	size_t		i;
+
+	for (i = 0; i < sizeof(conf_int_bounds) / sizeof(conf_int_bounds[0]);
+	    i++) {
+		if (!strcmp(conf_int_bounds[i].name, name)) {
+			*min = conf_int_bounds[i].min;
+			*max = conf_int_bounds[i].max;
+			return (1);
+		}
+	}
+	return (0);
+}
+
+static int
+conf_set_int(struct conf *c, const char *name, const char *val,
+    char *err, size_t errlen)
+{
+	const struct conf_setting	*s;
+	long long			 n, min, max;
+
+	for (s = conf_settings; strcmp(s->name, name) != 0; s++)
+		;
+	if (!conf_int_bounds_of(name, &min, &max) ||
+	    !conf_number(name, val, min, max, &n, err, errlen))
+		return (0);
+	/* argon2's parameters are unsigned; the rest plain ints. */
+	if (!strncmp(name, "password_", 9))
+		*(uint32_t *)(void *)((char *)c + s->off) = (uint32_t)n;
+	else
+		*(int *)(void *)((char *)c + s->off) = (int)n;
 	return (1);
 }
 
@@ -659,6 +743,17 @@ conf_check(struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "signing_key: %zu keys are active; "
 		    "exactly one signs new links, mark the others 'verify'",
 		    active);
+		return (0);
+	}
+	if (c->session_max < c->session_idle) {
+		snprintf(err, errlen, "session_max: %d seconds is shorter "
+		    "than session_idle (%d)", c->session_max, c->session_idle);
+		return (0);
+	}
+	if (c->sms_url != NULL && (c->sms_account == NULL ||
+	    c->sms_token == NULL || c->sms_from == NULL)) {
+		snprintf(err, errlen, "sms_account, sms_token and sms_from: "
+		    "all needed while sms_url is set");
 		return (0);
 	}
 	if (c->gateway_url != NULL && c->gateway_secret_key == NULL) {

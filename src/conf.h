@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "linktoken.h"
+#include "password.h"
 
 #define CONF_MAX_KEYS		16
 #define CONF_MAX_PROXIES	8
@@ -39,7 +40,17 @@ struct conf {
 	char		*receipt_layout;		/* "a4" or "thermal" */
 	char		*smtp_url;
 	char		*smtp_from;
+	char		*sms_url;		/* Twilio-shaped API base */
+	char		*sms_account;
+	char		*sms_token;
+	char		*sms_from;		/* number or Messaging Service */
 	enum conf_log	 log_level;
+	int		 session_idle;		/* seconds without a request */
+	int		 session_max;		/* seconds since sign-in */
+	int		 signin_max_failures;	/* then locked */
+	int		 signin_window;		/* seconds they count in */
+	int		 signin_lockout;	/* seconds locked */
+	struct password_params	 password;	/* argon2id */
 };
 
 void	conf_init(struct conf *);

@@ -7,6 +7,7 @@
 #include <kore/pgsql.h>
 
 #include "db.h"
+#include "web.h"
 
 void
 db_bind(struct kore_pgsql *sql, struct http_request *req)
@@ -68,4 +69,21 @@ int
 db_isnull(struct kore_pgsql *sql, int row, int col)
 {
 	return (PQgetisnull(sql->result, row, col));
+}
+
+/*
+ * After db_send() in a handler's query state: wait, fail with a 500, or go
+ * on to the state that reads the answer.
+ */
+int
+db_sent(struct http_request *req, enum db_status r, int next)
+{
+	if (r == DB_WAIT)
+		return (HTTP_STATE_RETRY);
+	if (r == DB_FAILED) {
+		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		return (HTTP_STATE_COMPLETE);
+	}
+	req->fsm_state = next;
+	return (HTTP_STATE_CONTINUE);
 }

@@ -19,6 +19,7 @@ enum db_status	db_send(struct kore_pgsql *, const char *, int,
 		    const char **);
 enum db_status	db_poll(struct kore_pgsql *, const char *);
 void		db_next(struct kore_pgsql *);
+int		db_sent(struct http_request *, enum db_status, int);
 
 int		 db_isnull(struct kore_pgsql *, int, int);
 #endif

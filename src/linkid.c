@@ -8,6 +8,8 @@
 
 #include "linkid.h"
 
+static int	linkid_nibble(char);
+
 int
 linkid_random(unsigned char id[LINK_ID_LEN])
 {
@@ -28,4 +30,33 @@ linkid_format(const unsigned char id[LINK_ID_LEN],
 		out[o++] = hex[id[i] & 0x0f];
 	}
 	out[o] = '\0';
+}
+
+int
+linkid_parse(const char *s, unsigned char id[LINK_ID_LEN])
+{
+	int		i, o, hi, lo;
+
+	for (i = 0, o = 0; o < LINK_ID_LEN; o++) {
+		if (o == 4 || o == 6 || o == 8 || o == 10) {
+			if (s[i++] != '-')
+				return (0);
+		}
+		if ((hi = linkid_nibble(s[i])) < 0 ||
+		    (lo = linkid_nibble(s[i + 1])) < 0)
+			return (0);
+		id[o] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	return (s[i] == '\0');
+}
+
+static int
+linkid_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
 }

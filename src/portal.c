@@ -6,6 +6,8 @@
  *	payportal [serve] [-c file] [-f] [-n] [-r] [-q]
  *	payportal migrate [-c file]
  *	payportal mint-link [-c file] --customer REF ...
+ *	payportal staff-add [-c file] --email E --name N [--role R]
+ *	payportal staff-password [-c file] --email E
  *	payportal check-config [-c file]
  */
 #include <kore/kore.h>
@@ -24,6 +26,8 @@
 #include "pgsync.h"
 #include "portal.h"
 #include "render.h"
+#include "staff.h"
+#include "staffcli.h"
 
 struct conf	portal_conf;
 
@@ -60,6 +64,10 @@ portal_usage(void)
 	    "       payportal mint-link [-c config] --customer REF "
 	    "[--invoice NUMBER ...]\n"
 	    "                 [--amount AMOUNT] [--no-partial] [--days N]\n"
+	    "       payportal staff-add [-c config] --email EMAIL --name NAME "
+	    "[--role staff|admin]\n"
+	    "       payportal staff-password [-c config] --email EMAIL\n"
+	    "                 (both read the password from standard input)\n"
 	    "       payportal check-config [-c config]\n"
 	    "The config file may also be named by PAYPORTAL_CONFIG; "
 	    "PAYPORTAL_<SETTING>\nenvironment variables override it.\n");
@@ -174,6 +182,12 @@ kore_parent_configure(int argc, char **argv)
 		rc = mint_main(&portal_conf, kargc, kargv);
 		conf_free(&portal_conf);
 		exit(rc);
+	} else if (!strcmp(cmd, "staff-add") ||
+	    !strcmp(cmd, "staff-password")) {
+		rc = staffcli_main(&portal_conf, !strcmp(cmd, "staff-add"),
+		    kargc, kargv);
+		conf_free(&portal_conf);
+		exit(rc);
 	} else if (strcmp(cmd, "serve") != 0) {
 		portal_usage();
 	}
@@ -222,6 +236,8 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	if (!staff_prepare_worker())
+		fatal("staff sign-in: cannot prepare the password check");
 	background_start();
 }
 

@@ -408,14 +408,7 @@ public_query(struct http_request *req)
 		r = db_send(&st->sql, q_payment_status, 2, p);
 		break;
 	}
-	if (r == DB_WAIT)
-		return (HTTP_STATE_RETRY);
-	if (r == DB_FAILED) {
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
-		return (HTTP_STATE_COMPLETE);
-	}
-	req->fsm_state = PUBLIC_STATE_WAIT;
-	return (HTTP_STATE_CONTINUE);
+	return (db_sent(req, r, PUBLIC_STATE_WAIT));
 }
 
 static int

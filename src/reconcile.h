@@ -1,7 +1,7 @@
 /*
  * Background work, run in a Kore task (a thread) with blocking libpq and
  * libcurl: settling attempts whose outcome the customer's request did not
- * learn, and delivering the outbox's mail. Every node runs it; rows are
+ * learn. Every node runs it; rows are
  * claimed with FOR UPDATE SKIP LOCKED, so the work is shared, never done
  * twice at once.
  */
@@ -13,6 +13,5 @@
 #include "conf.h"
 
 int	reconcile_run(PGconn *, const struct conf *);
-int	outbox_run(PGconn *, const struct conf *);
 
 #endif

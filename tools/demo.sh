@@ -70,6 +70,16 @@ smtp_from = billing@harborstreet.example
 CONF
 fi
 
+# Pay links sent by text message go to the stand-in's Twilio-shaped API.
+if ! grep -q '^sms_url' "$conf"; then
+	cat >> "$conf" <<CONF
+sms_url = http://127.0.0.1:$gw_port
+sms_account = AC_demo
+sms_token = sms_token_demo
+sms_from = +15005550006
+CONF
+fi
+
 "$bin" migrate -c "$conf"
 if [ "$(psql_ -d payportal -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
 	psql_ -d payportal -f "$top/conf/demo-data.sql"
@@ -86,7 +96,7 @@ PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \
 proxy_pid=$!
 until [ -s "$var/tls/cert.pem" ]; do sleep 0.1; done
 "$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_demo \
-    -p pk_test_demo -w whsec_demo \
+    -p pk_test_demo -w whsec_demo -a AC_demo:sms_token_demo \
     -u "https://localhost:$https_port/gateway/webhook" \
     -k "$var/tls/cert.pem" > "$var/standin.log" 2>&1 &
 standin_pid=$!
@@ -94,6 +104,21 @@ mkdir -p "$var/mail"
 "$top/build/smtpsink" -l "127.0.0.1:$smtp_port" -d "$var/mail" \
     > "$var/smtpsink.log" 2>&1 &
 smtp_pid=$!
+
+# The back office's demo accounts: made once, passwords kept in var/.
+if [ ! -f "$var/staff-passwords" ]; then
+	admin_pw=$(openssl rand -base64 12)
+	staff_pw=$(openssl rand -base64 12)
+	echo "$admin_pw" | "$bin" staff-add -c "$conf" --role admin \
+	    --email admin@harborstreet.example --name "Ada Admin" > /dev/null
+	echo "$staff_pw" | "$bin" staff-add -c "$conf" \
+	    --email staff@harborstreet.example --name "Sam Staff" > /dev/null
+	umask 077
+	printf 'admin_pw=%s\nstaff_pw=%s\n' "$admin_pw" "$staff_pw" \
+	    > "$var/staff-passwords"
+	umask 022
+fi
+. "$var/staff-passwords"
 
 usd=$("$bin" mint-link -c "$conf" --customer C-1001 --by demo)
 jpy=$("$bin" mint-link -c "$conf" --customer C-2001 --by demo)
@@ -113,12 +138,17 @@ cat <<MSG
   Pay link for one invoice, full amount only (INV-1003):
     $one
 
+  Back office: https://localhost:$https_port/staff/
+    admin  admin@harborstreet.example  $admin_pw
+    staff  staff@harborstreet.example  $staff_pw
+
   Payments go to a local gateway stand-in: pay with test card
   4242 4242 4242 4242 (any future expiry, any CVC); 4000 0000 0000 9995
   is declined for insufficient funds. Your browser will also ask once to
   accept the certificate of https://localhost:$gw_https_port (the stand-in).
 
-  Receipt mails are kept in $var/mail (one .eml file each).
+  Receipt mails and pay links sent by email are kept in $var/mail (one
+  .eml file each); text messages at http://127.0.0.1:$gw_port/_control/sms
 
   Ctrl-C stops the portal, the gateway stand-in, the mail sink, the TLS
   proxy and the database.

@@ -50,7 +50,7 @@ e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
 {
 	CURL			*c;
 	struct curl_slist	*hdrs;
-	char			 url[1024];
+	char			 url[1024], accept[128];
 	CURLcode		 rc;
 
 	memset(r, 0, sizeof(*r));
@@ -63,6 +63,13 @@ e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
 	hdrs = NULL;
 	if (rq->extra_header != NULL)
 		hdrs = curl_slist_append(hdrs, rq->extra_header);
+	if (rq->accept != NULL) {
+		(void)snprintf(accept, sizeof(accept), "Accept: %s",
+		    rq->accept);
+		hdrs = curl_slist_append(hdrs, accept);
+	}
+	if (rq->cookie != NULL)
+		curl_easy_setopt(c, CURLOPT_COOKIE, rq->cookie);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	/* Real TLS: the stack's own certificate is the only trusted CA. */
 	curl_easy_setopt(c, CURLOPT_CAINFO, e2e_env("E2E_CA"));

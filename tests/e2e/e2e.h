@@ -26,6 +26,8 @@ struct e2e_req {
 	const char	*body;
 	const char	*user_agent;
 	const char	*extra_header;
+	const char	*cookie;	/* "name=value; ..." */
+	const char	*accept;
 };
 
 void		 e2e_init(void);

@@ -17,7 +17,7 @@ echo "== end-to-end tests (HTTPS through HAProxy, libcurl)"
 build/e2e-tests --jobs=2 || status=1
 
 echo "== browser tests (chromium, playwright-core)"
-(cd tests/browser && node --test --test-concurrency=1 pay.test.js) || status=1
+(cd tests/browser && node --test --test-concurrency=1 pay.test.js staff.test.js) || status=1
 
 tests/e2e/stack.sh stop || status=1
 exit $status

@@ -22,6 +22,8 @@ bin=$top/build/payportal-test
 key0=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 key1=1111111111111111111111111111111111111111111111111111111111111111
 key2=2222222222222222222222222222222222222222222222222222222222222222
+admin_password='correct horse admin'
+staff_password='correct horse staff'
 
 # LeakSanitizer cannot stop a worker's background-task threads under
 # seccomp and hangs the worker's exit, so the server runs with leak
@@ -66,12 +68,26 @@ gateway_timeout = 2
 reconcile_after = 5
 smtp_url = smtp://127.0.0.1:$smtp_port
 smtp_from = billing@harborstreet.example
+# Text messages go to the stand-in's Twilio-shaped API.
+sms_url = http://127.0.0.1:$gw_port
+sms_account = AC_e2e
+sms_token = sms_token_e2e
+sms_from = +15005550006
+# Cheap hashing: the tests sign in often; production keeps the defaults.
+password_t_cost = 1
+password_m_kib = 8192
 CONF
 	sanitizer_env
 	"$bin" migrate -c "$dir/payportal.conf" > "$dir/migrate.log"
 	psql -X -q -v ON_ERROR_STOP=1 -h "$dir/pg" -p "$pg_port" -U postgres \
 	    -d payportal -f "$top/conf/demo-data.sql" \
 	    -f "$top/conf/demo-fees.sql"
+	# The back office's first accounts, made as an operator would.
+	echo "$admin_password" | "$bin" staff-add -c "$dir/payportal.conf" \
+	    --email admin@harborstreet.example --name "Ada Admin" \
+	    --role admin > /dev/null
+	echo "$staff_password" | "$bin" staff-add -c "$dir/payportal.conf" \
+	    --email staff@harborstreet.example --name "Sam Staff" > /dev/null
 
 	PROXY_GATEWAY_FRONT="127.0.0.1:$gw_https_port" \
 	PROXY_GATEWAY_BACK="127.0.0.1:$gw_port" \
@@ -81,7 +97,7 @@ CONF
 	until [ -s "$dir/tls/cert.pem" ]; do sleep 0.1; done
 	# Webhooks reach the portal like everything else: HTTPS via HAProxy.
 	"$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_e2e \
-	    -p pk_test_e2e -w whsec_e2e \
+	    -p pk_test_e2e -w whsec_e2e -a AC_e2e:sms_token_e2e \
 	    -u "https://localhost:$https_port/gateway/webhook" \
 	    -k "$dir/tls/cert.pem" > "$dir/standin.log" 2>&1 &
 	echo $! > "$dir/standin.pid"
@@ -106,6 +122,8 @@ E2E_MAILDIR='$dir/mail'
 E2E_KEY0='$key0'
 E2E_KEY1='$key1'
 E2E_KEY2='$key2'
+E2E_ADMIN_PASSWORD='$admin_password'
+E2E_STAFF_PASSWORD='$staff_password'
 ENV
 	i=0
 	until curl -s -o /dev/null --cacert "$dir/tls/cert.pem" \

@@ -854,3 +854,53 @@ Test(conf, no_leaks)
 	env_clear();
 	no_leaks();
 }
+
+Test(conf, staff_sign_in_settings)
+{
+	struct conf	c;
+
+	parses(&c, "session_idle = 600\nsession_max = 3600\n"
+	    "signin_max_failures = 3\nsignin_window = 120\n"
+	    "signin_lockout = 300\npassword_t_cost = 3\n"
+	    "password_m_kib = 65536\npassword_parallelism = 2\n");
+	cr_assert_eq(c.session_idle, 600);
+	cr_assert_eq(c.session_max, 3600);
+	cr_assert_eq(c.signin_max_failures, 3);
+	cr_assert_eq(c.signin_window, 120);
+	cr_assert_eq(c.signin_lockout, 300);
+	cr_assert_eq(c.password.t_cost, 3);
+	cr_assert_eq(c.password.m_kib, 65536);
+	cr_assert_eq(c.password.parallelism, 2);
+	conf_free(&c);
+
+	conf_init(&c);
+	cr_assert_eq(c.password.m_kib, 19456, "OWASP's minimum by default");
+	cr_assert_eq(c.session_idle, 1800);
+	conf_free(&c);
+
+	refuses("password_m_kib = 1024", "cfg:1: password_m_kib: '1024' is "
+	    "not a number from 8192 to 1048576");
+	refuses("session_idle = 5", "cfg:1: session_idle: '5' is not a "
+	    "number from 60 to 86400");
+	refuses("signin_max_failures = many", "cfg:1: signin_max_failures: "
+	    "'many' is not a number from 1 to 100");
+	checks("database = x\npublic_url = https://p.example\nsigning_key = "
+	    "k active 000102030405060708090a0b0c0d0e0f101112131415161718191a1b"
+	    "1c1d1e1f\nsession_idle = 7200\nsession_max = 3600\n",
+	    "session_max: 3600 seconds is shorter than session_idle (7200)");
+}
+
+Test(conf, sms_settings)
+{
+	struct conf	c;
+
+	refuses("sms_url = http://sms.example", "cfg:1: sms_url: "
+	    "'http://sms.example' is not an https:// URL");
+	parses(&c, "sms_url = http://127.0.0.1:12100\n");
+	conf_free(&c);
+	checks("database = x\npublic_url = https://p.example\nsigning_key = "
+	    "k active 000102030405060708090a0b0c0d0e0f101112131415161718191a1b"
+	    "1c1d1e1f\nsms_url = https://api.twilio.com\n",
+	    "sms_account, sms_token and sms_from: all needed while sms_url is "
+	    "set");
+}

@@ -184,3 +184,64 @@ Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
 	    "o.sent_at IS NOT NULL AND o.tries = 2", co.attempt, 1, 10), 1);
 	free(num);
 }
+
+/*
+ * A text message the provider answers 500: "send failed" with the reason
+ * and "will retry" in the link's activity, then delivered on the retry
+ * and logged "sent". The stand-in's SMS switch is global, hence serial.
+ */
+Test(faults, a_failed_text_message_is_retried_and_delivered)
+{
+	static const long long	 totals[] = { 1500 };
+	struct strbuf		 out;
+	char			 ref[64], pre[32], tok[LINK_TOKEN_MAX + 1];
+	char			 link[64], cmd[512];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	(void)snprintf(cmd, sizeof(cmd), "curl -sf -d fail_next=1 "
+	    "%s/_control/sms", e2e_env("E2E_GATEWAY"));
+	strbuf_init(&out);
+	cr_assert_eq(e2e_run(cmd, &out), 0, "%s", strbuf_cstr(&out));
+	strbuf_free(&out);
+
+	p[0] = link;
+	e2e_sql("INSERT INTO outbox (kind, link_id, recipient, subject, body) "
+	    "VALUES ('link_sms', $1, '+15005550009', '', "
+	    "'{{business}}: pay at {{link}}')", 1, p);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
+	    "'sms: %will retry'", link, 1, 15), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NULL AND gave_up_at IS NULL AND last_error "
+	    "IS NOT NULL", 1, p), 1, "the row waits for its retry");
+	/* The first retry comes 15 s later. */
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent' AND detail->>'destination' = "
+	    "'+*******0009'", link, 1, 40), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NOT NULL AND tries = 2", 1, p), 1);
+}
+
+/* A number the provider refuses for good is not retried. */
+Test(faults, a_refused_text_message_is_given_up_at_once)
+{
+	static const long long	 totals[] = { 1600 };
+	char			 ref[64], pre[32], tok[LINK_TOKEN_MAX + 1];
+	char			 link[64];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	p[0] = link;
+	/* An empty body: the provider's 21602, permanent. */
+	e2e_sql("INSERT INTO outbox (kind, link_id, recipient, subject, body) "
+	    "VALUES ('link_sms', $1, '+15005550009', '', '')", 1, p);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM outbox WHERE "
+	    "link_id = $1 AND gave_up_at IS NOT NULL AND tries = 1", link, 1,
+	    15), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
+	    "'%given up'", 1, p), 1);
+}

@@ -1,0 +1,134 @@
+// The back office in a real browser: sign in, find a customer, copy the
+// pay link (clipboard), open it as the customer in another context, then
+// see "Copied" and "Viewed" in the link's activity. Screenshots go to
+// build/test-output/screenshots for a person to look at.
+"use strict";
+
+const { test, before, after } = require("node:test");
+const assert = require("node:assert");
+const fs = require("node:fs");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const env = process.env;
+const base = env.E2E_BASE;
+const shots = path.resolve(__dirname, "../../build/test-output/screenshots");
+let browser;
+
+async function context(width, height, agent) {
+	const ctx = await browser.newContext({
+		viewport: { width, height },
+		ignoreHTTPSErrors: true,
+		userAgent: agent,
+	});
+	await ctx.grantPermissions(["clipboard-read", "clipboard-write"],
+	    { origin: base });
+	return ctx;
+}
+
+function watch(p) {
+	p.problems = [];
+	p.on("pageerror", (e) => p.problems.push(e.message));
+	p.on("console", (m) => {
+		if (m.type() === "error" && !/status of (401|403|422|429)/.test(m.text()))
+			p.problems.push(m.text());
+	});
+	return p;
+}
+
+async function signin(p, email, password) {
+	await p.goto(`${base}/staff/customers`);
+	assert.match(p.url(), /\/staff\/signin\?next=/);
+	await p.fill("#email", email);
+	await p.fill("#password", password);
+	await Promise.all([p.waitForNavigation(), p.click("#signin")]);
+}
+
+before(async () => {
+	fs.mkdirSync(shots, { recursive: true });
+	browser = await chromium.launch({
+		executablePath: "/usr/bin/chromium",
+		args: ["--headless", "--no-sandbox", "--disable-gpu",
+		    "--disable-background-networking"],
+	});
+});
+
+after(async () => {
+	await browser.close();
+});
+
+for (const [width, height, name] of [[375, 812, "phone"], [1280, 900, "desktop"]]) {
+	test(`sign in, copy a customer's link, see its activity at ${width}px`, async () => {
+		const ctx = await context(width, height, `payportal-staff-browser/${width}`);
+		const p = watch(await ctx.newPage());
+		await p.goto(`${base}/staff/signin`);
+		await p.screenshot({ path: `${shots}/staff-signin-${name}.png`, fullPage: true });
+		// A wrong password first: the same form, with the message.
+		await p.fill("#email", "staff@harborstreet.example");
+		await p.fill("#password", "not the password");
+		await Promise.all([p.waitForNavigation(), p.click("#signin")]);
+		assert.strictEqual(await p.textContent("#signin-error"), "Email or password is wrong.");
+
+		await signin(p, "staff@harborstreet.example", env.E2E_STAFF_PASSWORD);
+		assert.match(p.url(), /\/staff\/customers$/);
+		await p.fill("#q", "alpine");
+		await Promise.all([p.waitForNavigation(), p.press("#q", "Enter")]);
+		await p.screenshot({ path: `${shots}/staff-customers-${name}.png`, fullPage: true });
+		await Promise.all([p.waitForNavigation(), p.click("text=Alpine Outfitters GmbH")]);
+		assert.strictEqual(await p.textContent("#customer-name"), "Alpine Outfitters GmbH");
+
+		await p.click("#copy-link");
+		await p.waitForSelector("#copy-status:not([hidden])");
+		assert.match(await p.textContent("#copy-status"), /Link copied to the clipboard/);
+		const url = await p.evaluate(() => navigator.clipboard.readText());
+		assert.match(url, /^https:\/\/localhost:\d+\/pay\/p1\./);
+		assert.strictEqual(await p.inputValue("#copied-url"), url);
+		await p.screenshot({ path: `${shots}/staff-customer-${name}.png`, fullPage: true });
+
+		// The customer opens it in a browser of their own.
+		const cust = await context(width, height, `customer-browser/${width}`);
+		const c = watch(await cust.newPage());
+		await c.goto(url);
+		assert.strictEqual(await c.textContent("#customer"), "Alpine Outfitters GmbH");
+		await cust.close();
+
+		// Back office: the link's activity shows copied and viewed.
+		await p.reload();
+		await Promise.all([p.waitForNavigation(), p.click("#links a:has-text('Activity')")]);
+		const labels = await p.$$eval("#activity .ev-label", (els) => els.map((e) => e.textContent));
+		assert.ok(labels.includes("Copied"), labels.join());
+		assert.ok(labels.includes("Viewed"), labels.join());
+		assert.ok(labels.indexOf("Copied") < labels.lastIndexOf("Viewed"), labels.join());
+		assert.match(await p.textContent("#activity"), new RegExp(`customer-browser/${width}`));
+		await p.screenshot({ path: `${shots}/staff-link-${name}.png`, fullPage: true });
+
+		const overflow = await p.evaluate(() =>
+		    document.documentElement.scrollWidth > window.innerWidth);
+		assert.strictEqual(overflow, false, "horizontal scroll");
+		assert.deepStrictEqual(p.problems, []);
+		await ctx.close();
+	});
+}
+
+test("admin activity, team and a printed invoice", async () => {
+	const ctx = await context(1280, 900, "payportal-admin-browser");
+	const p = watch(await ctx.newPage());
+	await signin(p, "admin@harborstreet.example", env.E2E_ADMIN_PASSWORD);
+	await Promise.all([p.waitForNavigation(), p.click("#nav-activity")]);
+	await p.selectOption("#kind", "copied");
+	await Promise.all([p.waitForNavigation(), p.click("#filter")]);
+	const kinds = await p.$$eval("#events tbody tr td:nth-child(2)", (els) => els.map((e) => e.textContent.trim()));
+	assert.ok(kinds.length > 0);
+	assert.ok(kinds.every((k) => k === "Copied"), kinds.join());
+	await p.screenshot({ path: `${shots}/staff-activity-desktop.png`, fullPage: true });
+
+	await Promise.all([p.waitForNavigation(), p.click("#nav-team")]);
+	await p.screenshot({ path: `${shots}/staff-team-desktop.png`, fullPage: true });
+
+	await p.goto(`${base}/staff/customers?q=northwind`);
+	await Promise.all([p.waitForNavigation(), p.click("text=Northwind Café")]);
+	await Promise.all([p.waitForNavigation(), p.click("#invoices a.mono >> nth=0")]);
+	await p.screenshot({ path: `${shots}/staff-invoice-desktop.png`, fullPage: true });
+	assert.deepStrictEqual(p.problems, []);
+	await ctx.close();
+});

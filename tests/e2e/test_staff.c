@@ -1,0 +1,874 @@
+/*
+ * The back office over HTTPS: signing in and out, lockout, session expiry,
+ * anti-forgery tokens, staff against admin pages, copying, sending and
+ * revoking links, the activity views and CSV, and the team page.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "e2e.h"
+#include "linkid.h"
+
+struct staff {
+	char	cookie[160];	/* "pp_session=..." */
+	char	csrf[64];
+};
+
+static void	enc(const char *, char *, size_t);
+static int	set_cookie(struct e2e_resp *, const char *, char *, size_t);
+static long	signin(const char *, const char *, struct staff *,
+		    struct e2e_resp *);
+static void	as_admin(struct staff *);
+static void	as_staff(struct staff *);
+static void	new_account(const char *, const char *, char *, size_t);
+static void	req(const struct staff *, const char *, const char *,
+		    const char *, struct e2e_resp *);
+static void	json_field(struct e2e_resp *, const char *, char *, size_t);
+static long long	customer_id(const char *);
+
+TestSuite(staff, .init = e2e_init, .fini = e2e_invariants);
+
+/* Form encoding for a value. */
+static void
+enc(const char *in, char *out, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			o;
+
+	for (o = 0; *in != '\0' && o + 4 < len; in++) {
+		if ((*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') ||
+		    (*in >= '0' && *in <= '9') || strchr("-_.~", *in)) {
+			out[o++] = *in;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[(unsigned char)*in >> 4];
+			out[o++] = hex[(unsigned char)*in & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* The value a Set-Cookie header gives name, or 0. */
+static int
+set_cookie(struct e2e_resp *r, const char *name, char *out, size_t len)
+{
+	const char	*p, *end;
+	char		 want[64];
+
+	(void)snprintf(want, sizeof(want), "set-cookie: %s=", name);
+	for (p = strbuf_cstr(&r->headers); (p = strcasestr(p, want)) != NULL;
+	    p++) {
+		p += strlen(want);
+		end = p + strcspn(p, ";\r\n");
+		if ((size_t)(end - p) >= len)
+			return (0);
+		memcpy(out, p, (size_t)(end - p));
+		out[end - p] = '\0';
+		return (1);
+	}
+	return (0);
+}
+
+/* Signs in like a browser; the POST's status (303 when it worked). */
+static long
+signin(const char *email, const char *password, struct staff *s,
+    struct e2e_resp *r)
+{
+	struct e2e_req	 rq;
+	char		 pre[128], cookie[160], csrf[64], e[256], pw[256];
+	char		 body[1024], sid[128];
+
+	memset(s, 0, sizeof(*s));
+	e2e_get("/staff/signin", r);
+	cr_assert_eq(r->status, 200);
+	cr_assert(set_cookie(r, "pp_signin", pre, sizeof(pre)));
+	e2e_html_value(r, "name=\"csrf\"", csrf, sizeof(csrf));
+	cr_assert_str_eq(csrf, pre, "the form's token is the cookie's");
+	e2e_resp_free(r);
+
+	enc(email, e, sizeof(e));
+	enc(password, pw, sizeof(pw));
+	(void)snprintf(body, sizeof(body), "csrf=%s&email=%s&password=%s",
+	    csrf, e, pw);
+	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
+	memset(&rq, 0, sizeof(rq));
+	rq.path = "/staff/signin";
+	rq.body = body;
+	rq.cookie = cookie;
+	e2e_http(&rq, r);
+	if (r->status != 303 || !set_cookie(r, "pp_session", sid, sizeof(sid)))
+		return (r->status);
+	(void)snprintf(s->cookie, sizeof(s->cookie), "pp_session=%s", sid);
+	e2e_resp_free(r);
+	req(s, "/staff/customers", NULL, NULL, r);
+	cr_assert_eq(r->status, 200);
+	e2e_html_value(r, "name=\"csrf\"", s->csrf, sizeof(s->csrf));
+	cr_assert(s->csrf[0] != '\0');
+	e2e_resp_free(r);
+	return (303);
+}
+
+static void
+as_admin(struct staff *s)
+{
+	struct e2e_resp	r;
+
+	cr_assert_eq(signin("admin@harborstreet.example",
+	    e2e_env("E2E_ADMIN_PASSWORD"), s, &r), 303);
+}
+
+static void
+as_staff(struct staff *s)
+{
+	struct e2e_resp	r;
+
+	cr_assert_eq(signin("staff@harborstreet.example",
+	    e2e_env("E2E_STAFF_PASSWORD"), s, &r), 303);
+}
+
+/* An account of the test's own, made with the command line. */
+static void
+new_account(const char *role, const char *password, char *email, size_t len)
+{
+	unsigned char	id[LINK_ID_LEN];
+	struct strbuf	out;
+	char		cmd[1024];
+
+	cr_assert(linkid_random(id));
+	(void)snprintf(email, len, "t%02x%02x%02x%02x@staff.example", id[0],
+	    id[1], id[2], id[3]);
+	(void)snprintf(cmd, sizeof(cmd), "echo '%s' | %s staff-add -c %s "
+	    "--email %s --name 'Test %s' --role %s", password,
+	    e2e_env("E2E_BIN"), e2e_env("E2E_CONF"), email, email, role);
+	strbuf_init(&out);
+	cr_assert_eq(e2e_run(cmd, &out), 0, "%s", strbuf_cstr(&out));
+	strbuf_free(&out);
+}
+
+/* A request with the session; body adds the CSRF token unless it is "". */
+static void
+req(const struct staff *s, const char *path, const char *body,
+    const char *accept, struct e2e_resp *r)
+{
+	struct e2e_req	rq;
+	char		full[4096];
+
+	memset(&rq, 0, sizeof(rq));
+	rq.path = path;
+	rq.cookie = s->cookie;
+	rq.accept = accept;
+	if (body != NULL) {
+		if (*body == '\0' || strncmp(body, "csrf=", 5) == 0)
+			(void)snprintf(full, sizeof(full), "%s", body);
+		else
+			(void)snprintf(full, sizeof(full), "csrf=%s&%s",
+			    s->csrf, body);
+		rq.method = "POST";
+		rq.body = full;
+	}
+	e2e_http(&rq, r);
+}
+
+/* A string field of a flat JSON answer ("url", "id"). */
+static void
+json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
+{
+	const char	*p, *q;
+	char		 want[64];
+
+	out[0] = '\0';
+	(void)snprintf(want, sizeof(want), "\"%s\":\"", name);
+	if ((p = strstr(strbuf_cstr(&r->body), want)) == NULL)
+		return;
+	p += strlen(want);
+	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= len)
+		return;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+}
+
+static long long
+customer_id(const char *ref)
+{
+	const char	*p[1] = { ref };
+
+	return (e2e_count("SELECT id FROM customers WHERE external_ref = $1",
+	    1, p));
+}
+
+Test(staff, pages_need_a_session)
+{
+	struct e2e_resp	r;
+	char		loc[256];
+
+	e2e_get("/staff/customers", &r);
+	cr_assert_eq(r.status, 303);
+	e2e_header(&r, "location", loc, sizeof(loc));
+	cr_assert(strstr(loc, "/staff/signin?next=/staff/customers") != NULL,
+	    "%s", loc);
+	e2e_resp_free(&r);
+
+	/* A made-up session id is no session. */
+	{
+		struct staff	s;
+
+		memset(&s, 0, sizeof(s));
+		(void)snprintf(s.cookie, sizeof(s.cookie),
+		    "pp_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		req(&s, "/staff/activity", NULL, NULL, &r);
+		cr_assert_eq(r.status, 303);
+		e2e_resp_free(&r);
+		req(&s, "/staff/customers/1/copy", "csrf=x", NULL, &r);
+		cr_assert_eq(r.status, 303);
+		e2e_resp_free(&r);
+	}
+}
+
+Test(staff, signin_and_security_headers)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		v[256];
+
+	as_admin(&s);
+	req(&s, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "Ada Admin"));
+	cr_assert(e2e_contains(&r, "Northwind Café"));
+	cr_assert(e2e_header(&r, "content-security-policy", v, sizeof(v)));
+	cr_assert(strstr(v, "default-src 'none'") != NULL);
+	cr_assert(e2e_header(&r, "strict-transport-security", v, sizeof(v)));
+	cr_assert(e2e_header(&r, "x-frame-options", v, sizeof(v)));
+	e2e_resp_free(&r);
+
+	/* The session cookie is Secure, HttpOnly and SameSite=Strict. */
+	(void)signin("admin@harborstreet.example",
+	    e2e_env("E2E_ADMIN_PASSWORD"), &s, &r);
+	e2e_resp_free(&r);
+	{
+		struct e2e_req	rq;
+		char		pre[128], csrf[64], body[512], cookie[160];
+
+		e2e_get("/staff/signin", &r);
+		cr_assert(set_cookie(&r, "pp_signin", pre, sizeof(pre)));
+		cr_assert(strcasestr(strbuf_cstr(&r.headers), "SameSite=Strict"));
+		e2e_html_value(&r, "name=\"csrf\"", csrf, sizeof(csrf));
+		e2e_resp_free(&r);
+		enc(e2e_env("E2E_ADMIN_PASSWORD"), v, sizeof(v));
+		(void)snprintf(body, sizeof(body), "csrf=%s&email=admin%%40"
+		    "harborstreet.example&password=%s&next=%%2Fstaff%%2Fteam",
+		    csrf, v);
+		(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
+		memset(&rq, 0, sizeof(rq));
+		rq.path = "/staff/signin";
+		rq.body = body;
+		rq.cookie = cookie;
+		e2e_http(&rq, &r);
+		cr_assert_eq(r.status, 303);
+		e2e_header(&r, "location", v, sizeof(v));
+		cr_assert(strstr(v, "/staff/team") != NULL, "%s", v);
+		cr_assert(strcasestr(strbuf_cstr(&r.headers),
+		    "pp_session=") != NULL);
+		cr_assert(strstr(strbuf_cstr(&r.headers), "HttpOnly") != NULL);
+		cr_assert(strstr(strbuf_cstr(&r.headers), "Secure") != NULL);
+		e2e_resp_free(&r);
+	}
+}
+
+Test(staff, wrong_password_and_unknown_email_read_the_same)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		email[128];
+
+	new_account("staff", "a long enough password", email, sizeof(email));
+	cr_assert_eq(signin(email, "not the password", &s, &r), 401);
+	cr_assert(e2e_contains(&r, "Email or password is wrong."));
+	cr_assert(e2e_contains(&r, email), "the email is kept in the form");
+	e2e_resp_free(&r);
+	cr_assert_eq(signin("nobody@staff.example", "whatever it is", &s, &r),
+	    401);
+	cr_assert(e2e_contains(&r, "Email or password is wrong."));
+	e2e_resp_free(&r);
+	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+}
+
+Test(staff, signin_without_its_form_token_is_refused)
+{
+	struct e2e_resp	r;
+
+	e2e_post("/staff/signin", "csrf=abc&email=admin%40harborstreet."
+	    "example&password=x", &r);
+	cr_assert_eq(r.status, 403);
+	cr_assert(e2e_contains(&r, "expired"));
+	e2e_resp_free(&r);
+}
+
+Test(staff, lockout_after_repeated_failures)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	const char	*p[1];
+	char		email[128];
+	int		i;
+
+	new_account("staff", "a long enough password", email, sizeof(email));
+	for (i = 0; i < 4; i++) {
+		cr_assert_eq(signin(email, "wrong password", &s, &r), 401);
+		e2e_resp_free(&r);
+	}
+	cr_assert_eq(signin(email, "wrong password", &s, &r), 429);
+	cr_assert(e2e_contains(&r, "Too many failed sign-ins"));
+	e2e_resp_free(&r);
+	/* Locked: even the right password waits. */
+	cr_assert_eq(signin(email, "a long enough password", &s, &r), 429);
+	e2e_resp_free(&r);
+	/* An address without an account locks the same way. */
+	for (i = 0; i < 5; i++) {
+		(void)signin("ghost@staff.example", "wrong", &s, &r);
+		e2e_resp_free(&r);
+	}
+	cr_assert_eq(signin("ghost@staff.example", "wrong", &s, &r), 429);
+	e2e_resp_free(&r);
+	/* When the lock ends, the right password works again. */
+	p[0] = email;
+	e2e_sql("UPDATE signin_failures SET locked_until = now() "
+	    "WHERE email = $1", 1, p);
+	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM signin_failures "
+	    "WHERE email = $1", 1, p), 0);
+}
+
+Test(staff, idle_session_expires)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		email[128], loc[256];
+	const char	*p[1];
+
+	new_account("staff", "a long enough password", email, sizeof(email));
+	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	p[0] = email;
+	e2e_sql("UPDATE staff_sessions SET last_seen = now() - interval "
+	    "'2 hours' WHERE staff_id = (SELECT id FROM staff "
+	    "WHERE email = $1)", 1, p);
+	req(&s, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_header(&r, "location", loc, sizeof(loc));
+	cr_assert(strstr(loc, "expired=1") != NULL, "%s", loc);
+	e2e_resp_free(&r);
+}
+
+Test(staff, signout_ends_the_session)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		email[128], loc[256];
+
+	new_account("staff", "a long enough password", email, sizeof(email));
+	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	req(&s, "/staff/signout", "", NULL, &r);
+	cr_assert_eq(r.status, 403, "sign-out needs the CSRF token too");
+	e2e_resp_free(&r);
+	req(&s, "/staff/signout", "x=1", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_header(&r, "location", loc, sizeof(loc));
+	cr_assert(strstr(loc, "/staff/signin?out=1") != NULL, "%s", loc);
+	e2e_resp_free(&r);
+	req(&s, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 303, "the old cookie opens nothing");
+	e2e_resp_free(&r);
+}
+
+Test(staff, state_changes_need_the_csrf_token)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		path[128];
+	long long	before;
+
+	as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id("C-3001"));
+	before = e2e_count("SELECT count(*) FROM link_events "
+	    "WHERE kind = 'copied'", 0, NULL);
+	req(&s, path, "", NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	req(&s, path, "csrf=not-the-token", "application/json", &r);
+	cr_assert_eq(r.status, 403);
+	cr_assert(e2e_contains(&r, "expired"));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events "
+	    "WHERE kind = 'copied'", 0, NULL), before, "nothing was logged");
+}
+
+Test(staff, staff_cannot_open_admin_pages)
+{
+	struct staff	s, a;
+	struct e2e_resp	r;
+	static const char	*pages[] = { "/staff/activity",
+				    "/staff/activity?format=csv",
+				    "/staff/team" };
+	size_t		i;
+
+	as_staff(&s);
+	as_admin(&a);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		req(&s, pages[i], NULL, NULL, &r);
+		cr_assert_eq(r.status, 403, "%s", pages[i]);
+		e2e_resp_free(&r);
+		req(&a, pages[i], NULL, NULL, &r);
+		cr_assert_eq(r.status, 200, "%s", pages[i]);
+		e2e_resp_free(&r);
+	}
+	req(&s, "/staff/team", "name=X&email=x%40y.example&role=admin&"
+	    "password=0123456789abc", NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	req(&s, "/staff/team/1", "action=disable", NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM staff WHERE email = "
+	    "'x@y.example'", 0, NULL), 0);
+	/* Staff pages link to no admin page. */
+	req(&s, "/staff/customers", NULL, NULL, &r);
+	cr_assert(!e2e_contains(&r, "/staff/activity"));
+	e2e_resp_free(&r);
+}
+
+Test(staff, customer_search_and_financial_tab)
+{
+	struct staff	s;
+	struct e2e_resp	r;
+	char		path[128];
+
+	as_staff(&s);
+	req(&s, "/staff/customers?q=sakura", NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "Sakura Trading KK"));
+	cr_assert(!e2e_contains(&r, "Northwind"));
+	e2e_resp_free(&r);
+	/* By phone digits, reference and email too. */
+	req(&s, "/staff/customers?q=2075550188", NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Northwind Café"));
+	e2e_resp_free(&r);
+	req(&s, "/staff/customers?q=C-3001", NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Alpine Outfitters GmbH"));
+	e2e_resp_free(&r);
+	req(&s, "/staff/customers?q=ap%40gulfmarine", NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Gulf Marine Supply"));
+	e2e_resp_free(&r);
+	req(&s, "/staff/customers?q=%25", NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "No customer matches"),
+	    "a %% is a character, not a wildcard");
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld",
+	    customer_id("C-2001"));
+	req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "INV-2001"));
+	cr_assert(e2e_contains(&r, "¥"), "JPY formatted by the C side");
+	cr_assert(!e2e_contains(&r, "INV-1001"), "only this customer's");
+	cr_assert(e2e_contains(&r, "Copy Public Invoice Pay Link"));
+	e2e_resp_free(&r);
+
+	req(&s, "/staff/customers/999999999", NULL, NULL, &r);
+	cr_assert_eq(r.status, 404);
+	e2e_resp_free(&r);
+	req(&s, "/staff/customers/abc", NULL, NULL, &r);
+	cr_assert_eq(r.status, 404);
+	e2e_resp_free(&r);
+	req(&s, "/staff/links/00000000-0000-0000-0000-000000000000", NULL,
+	    NULL, &r);
+	cr_assert_eq(r.status, 404);
+	e2e_resp_free(&r);
+}
+
+Test(staff, copy_logs_and_opens_the_right_customer)
+{
+	static const long long	totals[] = { 12000 };
+	struct staff	s;
+	struct e2e_resp	r;
+	char		ref[64], prefix[32], path[128], url[512], id[64], id2[64];
+	const char	*p[2];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "", "application/json", &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	req(&s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	json_field(&r, "url", url, sizeof(url));
+	json_field(&r, "id", id, sizeof(id));
+	cr_assert(strstr(url, "/pay/p1.k2.") != NULL, "%s", url);
+	e2e_resp_free(&r);
+
+	/* Copying again reuses the active link. */
+	req(&s, path, "x=1", "application/json", &r);
+	json_field(&r, "id", id2, sizeof(id2));
+	cr_assert_str_eq(id, id2);
+	e2e_resp_free(&r);
+
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'copied' AND actor = 'Sam Staff' AND "
+	    "staff_id IS NOT NULL", 1, p), 2);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'created'", 1, p), 1);
+
+	e2e_get(strstr(url, "/pay/"), &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, prefix), "the customer's own invoices");
+	cr_assert(!e2e_contains(&r, "Northwind"));
+	e2e_resp_free(&r);
+
+	/* The link's activity shows created, copied and viewed. */
+	(void)snprintf(path, sizeof(path), "/staff/links/%s", id);
+	req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_before(&r, ">Created<", ">Copied<"));
+	cr_assert(e2e_before(&r, ">Copied<", ">Viewed<"));
+	cr_assert(e2e_contains(&r, "payportal-e2e"), "the viewer's agent");
+	e2e_resp_free(&r);
+}
+
+Test(staff, invoice_link_with_amount_and_expiry)
+{
+	static const long long	totals[] = { 50000 };
+	struct staff	s;
+	struct e2e_resp	r;
+	char		ref[64], prefix[32], path[128], url[512], id[64];
+	char		inv[48];
+	const char	*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
+	p[0] = inv;
+	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
+	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
+	as_staff(&s);
+
+	req(&s, path, "currency=USD&amount=500.01&days=7", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Amount is more than the open balance"));
+	cr_assert(e2e_contains(&r, "value=\"500.01\""), "the value is kept");
+	e2e_resp_free(&r);
+	req(&s, path, "currency=USD&amount=1.001&days=0", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "more than 2 decimal places"));
+	cr_assert(e2e_contains(&r, "Expires in must be 1 to 365 days."));
+	e2e_resp_free(&r);
+	req(&s, path, "currency=EUR&amount=1&days=7", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Amount must be in USD."));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM pay_link_invoices pli "
+	    "JOIN invoices i ON i.id = pli.invoice_id WHERE i.number = $1",
+	    1, p), 0, "refused forms make no link");
+
+	req(&s, path, "currency=USD&amount=125.50&days=7", "application/json",
+	    &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	json_field(&r, "url", url, sizeof(url));
+	json_field(&r, "id", id, sizeof(id));
+	e2e_resp_free(&r);
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT fixed_amount FROM pay_links "
+	    "WHERE id = $1", 1, p), 12550);
+	cr_assert_eq(e2e_count("SELECT round(extract(epoch FROM expires_at - "
+	    "created_at) / 86400) FROM pay_links WHERE id = $1", 1, p), 7);
+	e2e_get(strstr(url, "/pay/"), &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "$125.50"));
+	e2e_resp_free(&r);
+}
+
+Test(staff, revoke_shows_the_notice_on_the_public_page)
+{
+	static const long long	totals[] = { 9900 };
+	struct staff	s;
+	struct e2e_resp	r;
+	char		ref[64], prefix[32], path[160], url[512], id[64];
+	const char	*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "x=1", "application/json", &r);
+	json_field(&r, "url", url, sizeof(url));
+	json_field(&r, "id", id, sizeof(id));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/revoke", id);
+	req(&s, path, "", NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	req(&s, path, "x=1", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	e2e_get(strstr(url, "/pay/"), &r);
+	cr_assert_eq(r.status, 410);
+	cr_assert(e2e_contains(&r, "no longer"), "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'revoked' AND actor = 'Sam Staff'", 1, p),
+	    1);
+
+	/* Copying again issues a new link; the revoked one cannot be sent. */
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "x=1", "application/json", &r);
+	cr_assert(!e2e_contains(&r, id));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	req(&s, path, "channel=email&to=a%40b.example", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "This link is revoked and cannot be sent."));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/copy", id);
+	req(&s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 409);
+	e2e_resp_free(&r);
+}
+
+Test(staff, send_by_email_arrives_and_opens_the_customer)
+{
+	static const long long	totals[] = { 4200 };
+	struct staff	s;
+	struct e2e_resp	r;
+	struct strbuf	mail;
+	char		ref[64], prefix[32], path[160], id[64], to[128];
+	char		body[256], link[512];
+	const char	*p[1], *u, *end;
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "x=1", "application/json", &r);
+	json_field(&r, "id", id, sizeof(id));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	req(&s, path, "channel=email&to=not-an-address", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Email must be an address"));
+	cr_assert(e2e_contains(&r, "value=\"not-an-address\""));
+	e2e_resp_free(&r);
+
+	(void)snprintf(to, sizeof(to), "%s@customer.example", prefix);
+	(void)snprintf(body, sizeof(body), "channel=email&to=%s%%40customer."
+	    "example", prefix);
+	req(&s, path, body, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+
+	strbuf_init(&mail);
+	cr_assert_eq(e2e_mail_count(to, 20, &mail), 1);
+	cr_assert(strstr(strbuf_cstr(&mail), "Subject: Your invoices from "
+	    "Harbor Street Hardware") != NULL);
+	u = strstr(strbuf_cstr(&mail), "/pay/p1.");
+	cr_assert(u != NULL, "%s", strbuf_cstr(&mail));
+	end = u + strcspn(u, " \r\n");
+	(void)snprintf(link, sizeof(link), "%.*s", (int)(end - u), u);
+	strbuf_free(&mail);
+	e2e_get(link, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, prefix));
+	e2e_resp_free(&r);
+
+	p[0] = id;
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent' AND detail->>'channel' = 'email' "
+	    "AND detail->>'destination' LIKE '%*%@customer.example'", id, 1,
+	    10), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND detail::text LIKE '%' || split_part((SELECT "
+	    "recipient FROM outbox WHERE link_id = $1), '@', 1) || '@%'",
+	    1, p), 0, "the full address is not in the activity");
+}
+
+Test(staff, send_by_text_arrives_at_the_gateway)
+{
+	static const long long	totals[] = { 4300 };
+	struct staff	s;
+	struct e2e_resp	r;
+	char		ref[64], prefix[32], path[160], id[64];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "x=1", "application/json", &r);
+	json_field(&r, "id", id, sizeof(id));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	req(&s, path, "channel=sms&to=207-555", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Mobile number must start with +"));
+	e2e_resp_free(&r);
+	req(&s, path, "channel=sms&to=%2B44+7700+900+123", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent' AND detail->>'channel' = 'sms' "
+	    "AND detail->>'destination' LIKE '%0123'", id, 1, 10), 1);
+	{
+		struct strbuf	g;
+		char		cmd[512];
+
+		(void)snprintf(cmd, sizeof(cmd), "curl -sf %s/_control/sms",
+		    e2e_env("E2E_GATEWAY"));
+		strbuf_init(&g);
+		cr_assert_eq(e2e_run(cmd, &g), 0);
+		cr_assert(strstr(strbuf_cstr(&g), "+447700900123") != NULL,
+		    "%s", strbuf_cstr(&g));
+		cr_assert(strstr(strbuf_cstr(&g), "/pay/p1.") != NULL);
+		strbuf_free(&g);
+	}
+}
+
+Test(staff, activity_filters_and_csv)
+{
+	static const long long	totals[] = { 7700 };
+	struct staff	s, a;
+	struct e2e_resp	r;
+	char		ref[64], prefix[32], path[256];
+	const char	*b;
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	as_staff(&s);
+	as_admin(&a);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	req(&s, path, "x=1", "application/json", &r);
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s", ref);
+	req(&a, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "Copied</a>"));
+	cr_assert(e2e_contains(&r, "Created</a>"));
+	cr_assert(!e2e_contains(&r, "Northwind"), "only this customer");
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "kind=copied", ref);
+	req(&a, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Copied</a>"));
+	cr_assert(!e2e_contains(&r, "Created</a>"));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "staff=%lld", ref, e2e_count("SELECT id FROM staff WHERE email = "
+	    "'admin@harborstreet.example'", 0, NULL));
+	req(&a, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "No activity matches"));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "from=2000-01-01&to=2000-01-31", ref);
+	req(&a, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "No activity matches"));
+	e2e_resp_free(&r);
+
+	req(&a, "/staff/activity?from=2026-02-30&kind=nope&customer=ZZZ-none",
+	    NULL, NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "From must be a date like 2026-01-31."));
+	cr_assert(e2e_contains(&r, "Event is not one of the listed kinds."));
+	cr_assert(e2e_contains(&r, "is not a customer id or reference"));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "format=csv", ref);
+	req(&a, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strcasestr(strbuf_cstr(&r.headers),
+	    "content-type: text/csv") != NULL);
+	cr_assert(strcasestr(strbuf_cstr(&r.headers), "attachment") != NULL);
+	b = strbuf_cstr(&r.body);
+	cr_assert(strncmp(b, "time,event,customer,link,who,", 29) == 0, "%s",
+	    b);
+	cr_assert(strstr(b, ",Copied,") != NULL, "%s", b);
+	cr_assert(strstr(b, ",Created,") != NULL, "%s", b);
+	cr_assert(strstr(b, ",Sam Staff,") != NULL, "%s", b);
+	cr_assert(strstr(b, "Northwind") == NULL, "%s", b);
+	e2e_resp_free(&r);
+}
+
+Test(staff, admins_manage_the_team)
+{
+	struct staff	a, t;
+	struct e2e_resp	r;
+	char		email[128], body[512], path[64];
+	const char	*p[1];
+	long long	id;
+
+	as_admin(&a);
+	req(&a, "/staff/team", "name=&email=bad&role=boss&password=short",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Email must be an address"));
+	cr_assert(e2e_contains(&r, "Name is required"));
+	cr_assert(e2e_contains(&r, "Role must be staff or admin."));
+	cr_assert(e2e_contains(&r, "Password must be at least 10 characters"));
+	e2e_resp_free(&r);
+
+	new_account("staff", "placeholder password", email, sizeof(email));
+	/* A second address for the same test, added through the page. */
+	email[0] = 'u';
+	(void)snprintf(body, sizeof(body), "name=Una+New&email=%.*s%%40%s&"
+	    "role=staff&password=first+password+1", (int)strcspn(email, "@"),
+	    email, strchr(email, '@') + 1);
+	req(&a, "/staff/team", body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	p[0] = email;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_changes x JOIN "
+	    "staff s ON s.id = x.staff_id WHERE s.email = $1 AND "
+	    "x.action = 'created' AND x.actor_id IS NOT NULL", 1, p), 1);
+	cr_assert_eq(signin(email, "first password 1", &t, &r), 303);
+
+	/* Disabling ends the account's session and records who did it. */
+	id = e2e_count("SELECT id FROM staff WHERE email = $1", 1, p);
+	(void)snprintf(path, sizeof(path), "/staff/team/%lld", id);
+	req(&a, path, "action=disable", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	req(&t, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	cr_assert_eq(signin(email, "first password 1", &t, &r), 401);
+	e2e_resp_free(&r);
+	req(&a, path, "action=enable", NULL, &r);
+	e2e_resp_free(&r);
+	req(&a, path, "action=make_admin", NULL, &r);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_changes WHERE "
+	    "staff_id = (SELECT id FROM staff WHERE email = $1) AND action IN "
+	    "('disabled', 'enabled', 'role_changed')", 1, p), 3);
+	cr_assert_eq(signin(email, "first password 1", &t, &r), 303);
+
+	/* An admin cannot disable themselves. */
+	(void)snprintf(path, sizeof(path), "/staff/team/%lld", id);
+	req(&t, path, "action=disable", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "You cannot disable your own account"));
+	e2e_resp_free(&r);
+	cr_assert(e2e_sql_fails("UPDATE staff_changes SET action = 'created'",
+	    NULL, 0), "the team's history is append-only");
+}
