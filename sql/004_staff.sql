@@ -991,23 +991,31 @@ BEGIN
 		RETURN '{"status": 303, "location": "/staff/customers"}';
 	ELSIF m IS NULL OR (m[2] IS NOT NULL AND CASE m[1]
 	    WHEN 'links' THEN m[2] !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	    WHEN 'settings' THEN m[2] NOT IN ('business', 'fees', 'templates',
+	        'keys') OR m[3] IS NOT NULL
 	    ELSE m[2] !~ '^[0-9]{1,18}$' END) THEN
 		RETURN '{"status": 404}';
 	END IF;
-	route := m[1] || CASE WHEN m[2] IS NULL THEN '' ELSE '/:id' END ||
+	route := m[1] || CASE WHEN m[2] IS NULL THEN ''
+	    WHEN m[1] = 'settings' THEN '/' || m[2] ELSE '/:id' END ||
 	    coalesce('/' || m[3], '');
+	p_days := coalesce((SELECT link_days FROM business), p_days);
 	IF route NOT IN ('signout', 'customers', 'customers/:id',
 	    'customers/:id/copy', 'invoices/:id', 'invoices/:id/link',
 	    'links/:id', 'links/:id/copy', 'links/:id/revoke',
-	    'links/:id/send', 'activity', 'team', 'team/:id') THEN
+	    'links/:id/send', 'activity', 'team', 'team/:id', 'settings',
+	    'settings/business', 'settings/fees', 'settings/templates',
+	    'settings/keys') THEN
 		RETURN '{"status": 404}';
 	END IF;
-	IF route IN ('activity', 'team', 'team/:id') AND me.role <> 'admin' THEN
+	IF (route IN ('activity', 'team', 'team/:id') OR route LIKE 'settings%')
+	    AND me.role <> 'admin' THEN
 		RETURN '{"status": 403}';
 	END IF;
 	IF post <> (route IN ('signout', 'customers/:id/copy',
 	    'invoices/:id/link', 'links/:id/copy', 'links/:id/revoke',
-	    'links/:id/send', 'team/:id') OR (route = 'team' AND post)) THEN
+	    'links/:id/send', 'team/:id') OR route LIKE 'settings/%' OR
+	    (route = 'team' AND post)) THEN
 		RETURN '{"status": 405}';
 	END IF;
 
@@ -1050,6 +1058,19 @@ BEGIN
 		    ELSE staff_team('{}', NULL) END;
 	WHEN 'team/:id' THEN
 		r := staff_team_change(me.id, m[2]::bigint, p);
+	WHEN 'settings' THEN
+		r := staff_settings('{}', NULL, NULL);
+		IF p->>'saved' IN ('business', 'fees', 'templates', 'keys') THEN
+			r := jsonb_set(r, '{data,saved}', to_jsonb(true));
+		END IF;
+	WHEN 'settings/business' THEN
+		r := staff_settings_business(me.id, p);
+	WHEN 'settings/fees' THEN
+		r := staff_settings_fee(me.id, p);
+	WHEN 'settings/templates' THEN
+		r := staff_settings_template(me.id, p);
+	WHEN 'settings/keys' THEN
+		r := staff_settings_key(me.id, p);
 	END CASE;
 	IF r ? 'template' THEN
 		r := jsonb_set(r, '{data,me}', staff_me(me.id, me.csrf));

@@ -8,6 +8,7 @@
 #include <kore/tasks.h>
 
 #include "background.h"
+#include "keys.h"
 #include "outbox.h"
 #include "portal.h"
 #include "reconcile.h"
@@ -25,6 +26,8 @@ static struct kore_task	background_task;
 static int		background_running;
 static u_int64_t	background_next;
 static PGconn		*background_db;		/* used by the task only */
+static struct keys_runtime	background_keys;	/* written by the task */
+static int		background_keys_ok;
 
 static void	background_tick(void *, u_int64_t);
 static int	background_run(struct kore_task *);
@@ -38,14 +41,17 @@ background_start(void)
 static void
 background_tick(void *arg, u_int64_t now)
 {
-	if (now < background_next)
-		return;
 	if (background_running) {
 		if (!kore_task_finished(&background_task))
 			return;
 		kore_task_destroy(&background_task);
 		background_running = 0;
+		/* Keys rotated in Settings: applied while no task reads them. */
+		if (background_keys_ok)
+			keys_apply(&portal_conf, &background_keys);
 	}
+	if (now < background_next)
+		return;
 	kore_task_create(&background_task, background_run);
 	kore_task_run(&background_task);
 	background_running = 1;
@@ -55,6 +61,8 @@ background_tick(void *arg, u_int64_t now)
 static int
 background_run(struct kore_task *t)
 {
+	char		err[256];
+
 	if (background_db == NULL ||
 	    PQstatus(background_db) != CONNECTION_OK) {
 		if (background_db != NULL)
@@ -66,6 +74,10 @@ background_run(struct kore_task *t)
 			return (KORE_RESULT_ERROR);
 		}
 	}
+	background_keys_ok = keys_load(background_db, &background_keys, err,
+	    sizeof(err));
+	if (!background_keys_ok)
+		kore_log(LOG_ERR, "background: %s", err);
 	(void)reconcile_run(background_db, &portal_conf);
 	(void)outbox_run(background_db, &portal_conf);
 	return (KORE_RESULT_OK);

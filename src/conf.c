@@ -52,7 +52,6 @@ static int	conf_set_int(struct conf *, const char *, const char *,
 static char	**conf_field(struct conf *, const char *);
 static int	conf_number(const char *, const char *, long long, long long,
 		    long long *, char *, size_t);
-static int	conf_hex(const char *, unsigned char *, size_t, size_t *);
 
 #define F(x)	offsetof(struct conf, x)
 
@@ -158,6 +157,7 @@ conf_free(struct conf *c)
 	free(c->gateway_url);
 	free(c->gateway_browser_url);
 	free(c->receipt_layout);
+	free(c->receipt_layout_db);
 	free(c->gateway_secret_key);
 	free(c->gateway_publishable_key);
 	free(c->gateway_webhook_secret);
@@ -460,7 +460,8 @@ conf_set_proxies(struct conf *c, const char *name, const char *val,
 	return (1);
 }
 
-static int
+/* Hex digits to bytes, at most max of them. */
+int
 conf_hex(const char *s, unsigned char *out, size_t max, size_t *outlen)
 {
 	size_t		 i, len;

@@ -38,6 +38,8 @@ struct conf {
 	int		 gateway_timeout;	/* seconds for one gateway call */
 	int		 reconcile_after;	/* seconds before asking again */
 	char		*receipt_layout;		/* "a4" or "thermal" */
+	char		*receipt_layout_db;	/* Settings' choice, or NULL */
+	int		 link_days_db;		/* Settings' choice, or 0 */
 	char		*smtp_url;
 	char		*smtp_from;
 	char		*sms_url;		/* Twilio-shaped API base */
@@ -62,5 +64,6 @@ int	conf_load_file(struct conf *, const char *, char *, size_t);
 int	conf_load_env(struct conf *, char *, size_t);
 int	conf_check(struct conf *, char *, size_t);
 const struct link_key	*conf_active_key(const struct conf *);
+int	conf_hex(const char *, unsigned char *, size_t, size_t *);
 
 #endif

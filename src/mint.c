@@ -82,7 +82,7 @@ mint_parse(struct mint_args *a, const struct conf *c, int argc, char **argv)
 
 	memset(a, 0, sizeof(*a));
 	a->partial = 1;
-	a->days = c->link_days;
+	a->days = c->link_days_db > 0 ? c->link_days_db : c->link_days;
 	a->by = "command line";
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "background.h"
 #include "conf.h"
 #include "db.h"
+#include "keys.h"
 #include "migrate.h"
 #include "mint.h"
 #include "pgsync.h"
@@ -40,6 +43,7 @@ static void	portal_die(const char *, ...)
 static void	portal_load_conf(const char *);
 static int	portal_migrate(void);
 static void	portal_check_schema(void);
+static void	portal_keys(void);
 static void	portal_usage(void) __attribute__((noreturn));
 
 static void
@@ -129,6 +133,29 @@ portal_check_schema(void)
 }
 
 /*
+ * The signing keys and runtime settings from the database, after the
+ * config's keys have seeded it: what serve and mint-link sign with.
+ */
+static void
+portal_keys(void)
+{
+	struct keys_runtime	rt;
+	PGconn			*db;
+	char			 err[1024];
+	int			 ok;
+
+	if ((db = pgsync_connect(portal_conf.database, err, sizeof(err))) == NULL)
+		portal_die("%s", err);
+	ok = keys_seed(db, &portal_conf, err, sizeof(err)) &&
+	    keys_load(db, &rt, err, sizeof(err));
+	PQfinish(db);
+	if (!ok)
+		portal_die("%s", err);
+	keys_apply(&portal_conf, &rt);
+	OPENSSL_cleanse(&rt, sizeof(rt));
+}
+
+/*
  * Kore calls this once in the parent. The first word may name a command;
  * "-c file" is ours; every other flag is Kore's (-f foreground, -n no
  * chroot, -r no user change, -q quiet).
@@ -179,6 +206,8 @@ kore_parent_configure(int argc, char **argv)
 			portal_usage();
 		exit(portal_migrate());
 	} else if (!strcmp(cmd, "mint-link")) {
+		portal_check_schema();
+		portal_keys();
 		rc = mint_main(&portal_conf, kargc, kargv);
 		conf_free(&portal_conf);
 		exit(rc);
@@ -193,6 +222,7 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	portal_check_schema();
+	portal_keys();
 	if (!render_init(err, sizeof(err)))
 		portal_die("templates: %s", err);
 

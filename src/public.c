@@ -67,6 +67,7 @@ struct public_state {
 	int			 sql_bound;
 	struct pay_call		 call;
 	const struct link_key	*key;		/* the key that signed the link */
+	struct link_key		 key_copy;	/* the keys may reload meanwhile */
 	char			 uuid[LINKID_UUID_LEN + 1];
 	char			 base[8 + LINK_TOKEN_MAX];
 	char			 number[64];
@@ -187,6 +188,7 @@ public_free(struct http_request *req)
 	invoicedoc_free(&st->doc);
 	receipt_free(&st->receipt);
 	OPENSSL_cleanse(st->base, sizeof(st->base));
+	OPENSSL_cleanse(&st->key_copy, sizeof(st->key_copy));
 	http_state_cleanup(req);
 }
 
@@ -300,8 +302,10 @@ public_init(struct http_request *req)
 	}
 	linkid_format(claims.link_id, st->uuid);
 	for (i = 0; i < portal_conf.nkeys; i++) {
-		if (!strcmp(portal_conf.keys[i].id, claims.key_id))
-			st->key = &portal_conf.keys[i];
+		if (!strcmp(portal_conf.keys[i].id, claims.key_id)) {
+			st->key_copy = portal_conf.keys[i];
+			st->key = &st->key_copy;
+		}
 	}
 
 	switch (st->kind) {
@@ -688,7 +692,8 @@ public_layout(struct http_request *req)
 	const char	*v, *layout;
 	char		 err[64];
 
-	layout = portal_conf.receipt_layout;
+	layout = portal_conf.receipt_layout_db != NULL ?
+	    portal_conf.receipt_layout_db : portal_conf.receipt_layout;
 	if (req->query_string == NULL)
 		return (layout);
 	form_init(&q);

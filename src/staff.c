@@ -332,9 +332,9 @@ staff_prepare(struct staff_state *st, struct form *f)
 {
 	const struct currency	*cur;
 	const char		*v, *channel;
-	char			 why[128], norm[64];
+	char			 why[128], norm[64], name[80];
 	int64_t			 minor;
-	size_t			 i;
+	size_t			 i, len;
 
 	for (i = 0; i < f->nfields; i++) {
 		if (!strcmp(f->fields[i].name, "password") ||
@@ -362,22 +362,38 @@ staff_prepare(struct staff_state *st, struct form *f)
 		}
 	}
 
-	/* An amount typed for an invoice, parsed as the public page does. */
-	if ((v = form_get(f, "amount")) != NULL && *v != '\0') {
-		cur = money_currency(form_get(f, "currency") != NULL ?
-		    form_get(f, "currency") : "");
+	/*
+	 * Amounts typed ("amount", "fixed_amount", ...), parsed as the public
+	 * page parses them, in the form's "currency": the database gets
+	 * <name>_minor, or <name>_error naming what is wrong.
+	 */
+	cur = money_currency(form_get(f, "currency") != NULL ?
+	    form_get(f, "currency") : "");
+	for (i = 0; i < f->nfields; i++) {
+		v = f->fields[i].value;
+		len = strlen(f->fields[i].name);
+		if (*v == '\0' || len > 64 || (strcmp(f->fields[i].name,
+		    "amount") != 0 && (len < 7 || strcmp(f->fields[i].name +
+		    len - 7, "_amount") != 0)))
+			continue;
+		(void)snprintf(name, sizeof(name), "%s_error",
+		    f->fields[i].name);
 		if (cur == NULL) {
-			(void)json_object_set_new(st->params, "amount_error",
-			    json_string("has no currency"));
+			(void)json_object_set_new(st->params, name,
+			    json_string("has no known currency"));
 		} else if (!money_parse(v, strlen(v), cur, &minor, why,
 		    sizeof(why))) {
-			(void)json_object_set_new(st->params, "amount_error",
+			(void)json_object_set_new(st->params, name,
 			    json_string(why));
 		} else {
-			(void)json_object_set_new(st->params, "amount_minor",
+			(void)snprintf(name, sizeof(name), "%s_minor",
+			    f->fields[i].name);
+			(void)json_object_set_new(st->params, name,
 			    json_integer(minor));
-			(void)json_object_set_new(st->params,
-			    "amount_currency", json_string(cur->code));
+			(void)snprintf(name, sizeof(name), "%s_currency",
+			    f->fields[i].name);
+			(void)json_object_set_new(st->params, name,
+			    json_string(cur->code));
 		}
 	}
 

@@ -124,6 +124,9 @@ test("admin activity, team and a printed invoice", async () => {
 
 	await Promise.all([p.waitForNavigation(), p.click("#nav-team")]);
 	await p.screenshot({ path: `${shots}/staff-team-desktop.png`, fullPage: true });
+	await Promise.all([p.waitForNavigation(), p.click("#nav-settings")]);
+	assert.match(await p.textContent("#key-list"), /k2/);
+	await p.screenshot({ path: `${shots}/staff-settings-desktop.png`, fullPage: true });
 
 	await p.goto(`${base}/staff/customers?q=northwind`);
 	await Promise.all([p.waitForNavigation(), p.click("text=Northwind Café")]);

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,4 +613,146 @@ e2e_mail_count(const char *text, int seconds, struct strbuf *last)
 		usleep(100000);
 	}
 	return (found);
+}
+
+/* The back office, signed in as a browser would be. */
+/* Form encoding for a value. */
+void
+e2e_form_encode(const char *in, char *out, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			o;
+
+	for (o = 0; *in != '\0' && o + 4 < len; in++) {
+		if ((*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') ||
+		    (*in >= '0' && *in <= '9') || strchr("-_.~", *in)) {
+			out[o++] = *in;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[(unsigned char)*in >> 4];
+			out[o++] = hex[(unsigned char)*in & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* The value a Set-Cookie header gives name, or 0. */
+int
+e2e_set_cookie(struct e2e_resp *r, const char *name, char *out, size_t len)
+{
+	const char	*p, *end;
+	char		 want[64];
+
+	(void)snprintf(want, sizeof(want), "set-cookie: %s=", name);
+	for (p = strbuf_cstr(&r->headers); (p = strcasestr(p, want)) != NULL;
+	    p++) {
+		p += strlen(want);
+		end = p + strcspn(p, ";\r\n");
+		if ((size_t)(end - p) >= len)
+			return (0);
+		memcpy(out, p, (size_t)(end - p));
+		out[end - p] = '\0';
+		return (1);
+	}
+	return (0);
+}
+
+/* Signs in like a browser; the POST's status (303 when it worked). */
+long
+e2e_signin(const char *email, const char *password, struct e2e_staff *s,
+    struct e2e_resp *r)
+{
+	struct e2e_req	 rq;
+	char		 pre[128], cookie[160], csrf[64], e[256], pw[256];
+	char		 body[1024], sid[128];
+
+	memset(s, 0, sizeof(*s));
+	e2e_get("/staff/signin", r);
+	cr_assert_eq(r->status, 200);
+	cr_assert(e2e_set_cookie(r, "pp_signin", pre, sizeof(pre)));
+	e2e_html_value(r, "name=\"csrf\"", csrf, sizeof(csrf));
+	cr_assert_str_eq(csrf, pre, "the form's token is the cookie's");
+	e2e_resp_free(r);
+
+	e2e_form_encode(email, e, sizeof(e));
+	e2e_form_encode(password, pw, sizeof(pw));
+	(void)snprintf(body, sizeof(body), "csrf=%s&email=%s&password=%s",
+	    csrf, e, pw);
+	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
+	memset(&rq, 0, sizeof(rq));
+	rq.path = "/staff/signin";
+	rq.body = body;
+	rq.cookie = cookie;
+	e2e_http(&rq, r);
+	if (r->status != 303 || !e2e_set_cookie(r, "pp_session", sid, sizeof(sid)))
+		return (r->status);
+	(void)snprintf(s->cookie, sizeof(s->cookie), "pp_session=%s", sid);
+	e2e_resp_free(r);
+	e2e_staff_req(s, "/staff/customers", NULL, NULL, r);
+	cr_assert_eq(r->status, 200);
+	e2e_html_value(r, "name=\"csrf\"", s->csrf, sizeof(s->csrf));
+	cr_assert(s->csrf[0] != '\0');
+	e2e_resp_free(r);
+	return (303);
+}
+
+/* A request with the session; body adds the CSRF token unless it is "". */
+void
+e2e_staff_req(const struct e2e_staff *s, const char *path, const char *body,
+    const char *accept, struct e2e_resp *r)
+{
+	struct e2e_req	rq;
+	char		full[4096];
+
+	memset(&rq, 0, sizeof(rq));
+	rq.path = path;
+	rq.cookie = s->cookie;
+	rq.accept = accept;
+	if (body != NULL) {
+		if (*body == '\0' || strncmp(body, "csrf=", 5) == 0)
+			(void)snprintf(full, sizeof(full), "%s", body);
+		else
+			(void)snprintf(full, sizeof(full), "csrf=%s&%s",
+			    s->csrf, body);
+		rq.method = "POST";
+		rq.body = full;
+	}
+	e2e_http(&rq, r);
+}
+
+/* A string field of a flat JSON answer ("url", "id"). */
+void
+e2e_json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
+{
+	const char	*p, *q;
+	char		 want[64];
+
+	out[0] = '\0';
+	(void)snprintf(want, sizeof(want), "\"%s\":\"", name);
+	if ((p = strstr(strbuf_cstr(&r->body), want)) == NULL)
+		return;
+	p += strlen(want);
+	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= len)
+		return;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+}
+
+/* The stack's demo accounts. */
+void
+e2e_as_admin(struct e2e_staff *s)
+{
+	struct e2e_resp	r;
+
+	cr_assert_eq(e2e_signin("admin@harborstreet.example",
+	    e2e_env("E2E_ADMIN_PASSWORD"), s, &r), 303);
+}
+
+void
+e2e_as_staff(struct e2e_staff *s)
+{
+	struct e2e_resp	r;
+
+	cr_assert_eq(e2e_signin("staff@harborstreet.example",
+	    e2e_env("E2E_STAFF_PASSWORD"), s, &r), 303);
 }

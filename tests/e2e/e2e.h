@@ -74,4 +74,19 @@ int		 e2e_mail_count(const char *, int, struct strbuf *);
 void		 e2e_html_value(struct e2e_resp *, const char *, char *,
 		    size_t);
 
+/* The back office: a signed-in session and requests with it. */
+struct e2e_staff {
+	char	cookie[160];	/* "pp_session=..." */
+	char	csrf[64];
+};
+long		 e2e_signin(const char *, const char *, struct e2e_staff *,
+		    struct e2e_resp *);
+void		 e2e_staff_req(const struct e2e_staff *, const char *,
+		    const char *, const char *, struct e2e_resp *);
+void		 e2e_json_field(struct e2e_resp *, const char *, char *, size_t);
+void		 e2e_form_encode(const char *, char *, size_t);
+int		 e2e_set_cookie(struct e2e_resp *, const char *, char *, size_t);
+void		 e2e_as_admin(struct e2e_staff *);
+void		 e2e_as_staff(struct e2e_staff *);
+
 #endif

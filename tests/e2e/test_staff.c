@@ -14,122 +14,10 @@
 #include "e2e.h"
 #include "linkid.h"
 
-struct staff {
-	char	cookie[160];	/* "pp_session=..." */
-	char	csrf[64];
-};
-
-static void	enc(const char *, char *, size_t);
-static int	set_cookie(struct e2e_resp *, const char *, char *, size_t);
-static long	signin(const char *, const char *, struct staff *,
-		    struct e2e_resp *);
-static void	as_admin(struct staff *);
-static void	as_staff(struct staff *);
 static void	new_account(const char *, const char *, char *, size_t);
-static void	req(const struct staff *, const char *, const char *,
-		    const char *, struct e2e_resp *);
-static void	json_field(struct e2e_resp *, const char *, char *, size_t);
 static long long	customer_id(const char *);
 
 TestSuite(staff, .init = e2e_init, .fini = e2e_invariants);
-
-/* Form encoding for a value. */
-static void
-enc(const char *in, char *out, size_t len)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			o;
-
-	for (o = 0; *in != '\0' && o + 4 < len; in++) {
-		if ((*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') ||
-		    (*in >= '0' && *in <= '9') || strchr("-_.~", *in)) {
-			out[o++] = *in;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[(unsigned char)*in >> 4];
-			out[o++] = hex[(unsigned char)*in & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
-/* The value a Set-Cookie header gives name, or 0. */
-static int
-set_cookie(struct e2e_resp *r, const char *name, char *out, size_t len)
-{
-	const char	*p, *end;
-	char		 want[64];
-
-	(void)snprintf(want, sizeof(want), "set-cookie: %s=", name);
-	for (p = strbuf_cstr(&r->headers); (p = strcasestr(p, want)) != NULL;
-	    p++) {
-		p += strlen(want);
-		end = p + strcspn(p, ";\r\n");
-		if ((size_t)(end - p) >= len)
-			return (0);
-		memcpy(out, p, (size_t)(end - p));
-		out[end - p] = '\0';
-		return (1);
-	}
-	return (0);
-}
-
-/* Signs in like a browser; the POST's status (303 when it worked). */
-static long
-signin(const char *email, const char *password, struct staff *s,
-    struct e2e_resp *r)
-{
-	struct e2e_req	 rq;
-	char		 pre[128], cookie[160], csrf[64], e[256], pw[256];
-	char		 body[1024], sid[128];
-
-	memset(s, 0, sizeof(*s));
-	e2e_get("/staff/signin", r);
-	cr_assert_eq(r->status, 200);
-	cr_assert(set_cookie(r, "pp_signin", pre, sizeof(pre)));
-	e2e_html_value(r, "name=\"csrf\"", csrf, sizeof(csrf));
-	cr_assert_str_eq(csrf, pre, "the form's token is the cookie's");
-	e2e_resp_free(r);
-
-	enc(email, e, sizeof(e));
-	enc(password, pw, sizeof(pw));
-	(void)snprintf(body, sizeof(body), "csrf=%s&email=%s&password=%s",
-	    csrf, e, pw);
-	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
-	memset(&rq, 0, sizeof(rq));
-	rq.path = "/staff/signin";
-	rq.body = body;
-	rq.cookie = cookie;
-	e2e_http(&rq, r);
-	if (r->status != 303 || !set_cookie(r, "pp_session", sid, sizeof(sid)))
-		return (r->status);
-	(void)snprintf(s->cookie, sizeof(s->cookie), "pp_session=%s", sid);
-	e2e_resp_free(r);
-	req(s, "/staff/customers", NULL, NULL, r);
-	cr_assert_eq(r->status, 200);
-	e2e_html_value(r, "name=\"csrf\"", s->csrf, sizeof(s->csrf));
-	cr_assert(s->csrf[0] != '\0');
-	e2e_resp_free(r);
-	return (303);
-}
-
-static void
-as_admin(struct staff *s)
-{
-	struct e2e_resp	r;
-
-	cr_assert_eq(signin("admin@harborstreet.example",
-	    e2e_env("E2E_ADMIN_PASSWORD"), s, &r), 303);
-}
-
-static void
-as_staff(struct staff *s)
-{
-	struct e2e_resp	r;
-
-	cr_assert_eq(signin("staff@harborstreet.example",
-	    e2e_env("E2E_STAFF_PASSWORD"), s, &r), 303);
-}
 
 /* An account of the test's own, made with the command line. */
 static void
@@ -148,48 +36,6 @@ new_account(const char *role, const char *password, char *email, size_t len)
 	strbuf_init(&out);
 	cr_assert_eq(e2e_run(cmd, &out), 0, "%s", strbuf_cstr(&out));
 	strbuf_free(&out);
-}
-
-/* A request with the session; body adds the CSRF token unless it is "". */
-static void
-req(const struct staff *s, const char *path, const char *body,
-    const char *accept, struct e2e_resp *r)
-{
-	struct e2e_req	rq;
-	char		full[4096];
-
-	memset(&rq, 0, sizeof(rq));
-	rq.path = path;
-	rq.cookie = s->cookie;
-	rq.accept = accept;
-	if (body != NULL) {
-		if (*body == '\0' || strncmp(body, "csrf=", 5) == 0)
-			(void)snprintf(full, sizeof(full), "%s", body);
-		else
-			(void)snprintf(full, sizeof(full), "csrf=%s&%s",
-			    s->csrf, body);
-		rq.method = "POST";
-		rq.body = full;
-	}
-	e2e_http(&rq, r);
-}
-
-/* A string field of a flat JSON answer ("url", "id"). */
-static void
-json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
-{
-	const char	*p, *q;
-	char		 want[64];
-
-	out[0] = '\0';
-	(void)snprintf(want, sizeof(want), "\"%s\":\"", name);
-	if ((p = strstr(strbuf_cstr(&r->body), want)) == NULL)
-		return;
-	p += strlen(want);
-	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= len)
-		return;
-	memcpy(out, p, (size_t)(q - p));
-	out[q - p] = '\0';
 }
 
 static long long
@@ -215,15 +61,15 @@ Test(staff, pages_need_a_session)
 
 	/* A made-up session id is no session. */
 	{
-		struct staff	s;
+		struct e2e_staff	s;
 
 		memset(&s, 0, sizeof(s));
 		(void)snprintf(s.cookie, sizeof(s.cookie),
 		    "pp_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-		req(&s, "/staff/activity", NULL, NULL, &r);
+		e2e_staff_req(&s, "/staff/activity", NULL, NULL, &r);
 		cr_assert_eq(r.status, 303);
 		e2e_resp_free(&r);
-		req(&s, "/staff/customers/1/copy", "csrf=x", NULL, &r);
+		e2e_staff_req(&s, "/staff/customers/1/copy", "csrf=x", NULL, &r);
 		cr_assert_eq(r.status, 303);
 		e2e_resp_free(&r);
 	}
@@ -231,12 +77,12 @@ Test(staff, pages_need_a_session)
 
 Test(staff, signin_and_security_headers)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		v[256];
 
-	as_admin(&s);
-	req(&s, "/staff/customers", NULL, NULL, &r);
+	e2e_as_admin(&s);
+	e2e_staff_req(&s, "/staff/customers", NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(e2e_contains(&r, "Ada Admin"));
 	cr_assert(e2e_contains(&r, "Northwind Café"));
@@ -247,7 +93,7 @@ Test(staff, signin_and_security_headers)
 	e2e_resp_free(&r);
 
 	/* The session cookie is Secure, HttpOnly and SameSite=Strict. */
-	(void)signin("admin@harborstreet.example",
+	(void)e2e_signin("admin@harborstreet.example",
 	    e2e_env("E2E_ADMIN_PASSWORD"), &s, &r);
 	e2e_resp_free(&r);
 	{
@@ -255,11 +101,11 @@ Test(staff, signin_and_security_headers)
 		char		pre[128], csrf[64], body[512], cookie[160];
 
 		e2e_get("/staff/signin", &r);
-		cr_assert(set_cookie(&r, "pp_signin", pre, sizeof(pre)));
+		cr_assert(e2e_set_cookie(&r, "pp_signin", pre, sizeof(pre)));
 		cr_assert(strcasestr(strbuf_cstr(&r.headers), "SameSite=Strict"));
 		e2e_html_value(&r, "name=\"csrf\"", csrf, sizeof(csrf));
 		e2e_resp_free(&r);
-		enc(e2e_env("E2E_ADMIN_PASSWORD"), v, sizeof(v));
+		e2e_form_encode(e2e_env("E2E_ADMIN_PASSWORD"), v, sizeof(v));
 		(void)snprintf(body, sizeof(body), "csrf=%s&email=admin%%40"
 		    "harborstreet.example&password=%s&next=%%2Fstaff%%2Fteam",
 		    csrf, v);
@@ -282,20 +128,20 @@ Test(staff, signin_and_security_headers)
 
 Test(staff, wrong_password_and_unknown_email_read_the_same)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		email[128];
 
 	new_account("staff", "a long enough password", email, sizeof(email));
-	cr_assert_eq(signin(email, "not the password", &s, &r), 401);
+	cr_assert_eq(e2e_signin(email, "not the password", &s, &r), 401);
 	cr_assert(e2e_contains(&r, "Email or password is wrong."));
 	cr_assert(e2e_contains(&r, email), "the email is kept in the form");
 	e2e_resp_free(&r);
-	cr_assert_eq(signin("nobody@staff.example", "whatever it is", &s, &r),
+	cr_assert_eq(e2e_signin("nobody@staff.example", "whatever it is", &s, &r),
 	    401);
 	cr_assert(e2e_contains(&r, "Email or password is wrong."));
 	e2e_resp_free(&r);
-	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
 }
 
 Test(staff, signin_without_its_form_token_is_refused)
@@ -311,7 +157,7 @@ Test(staff, signin_without_its_form_token_is_refused)
 
 Test(staff, lockout_after_repeated_failures)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	const char	*p[1];
 	char		email[128];
@@ -319,45 +165,45 @@ Test(staff, lockout_after_repeated_failures)
 
 	new_account("staff", "a long enough password", email, sizeof(email));
 	for (i = 0; i < 4; i++) {
-		cr_assert_eq(signin(email, "wrong password", &s, &r), 401);
+		cr_assert_eq(e2e_signin(email, "wrong password", &s, &r), 401);
 		e2e_resp_free(&r);
 	}
-	cr_assert_eq(signin(email, "wrong password", &s, &r), 429);
+	cr_assert_eq(e2e_signin(email, "wrong password", &s, &r), 429);
 	cr_assert(e2e_contains(&r, "Too many failed sign-ins"));
 	e2e_resp_free(&r);
 	/* Locked: even the right password waits. */
-	cr_assert_eq(signin(email, "a long enough password", &s, &r), 429);
+	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 429);
 	e2e_resp_free(&r);
 	/* An address without an account locks the same way. */
 	for (i = 0; i < 5; i++) {
-		(void)signin("ghost@staff.example", "wrong", &s, &r);
+		(void)e2e_signin("ghost@staff.example", "wrong", &s, &r);
 		e2e_resp_free(&r);
 	}
-	cr_assert_eq(signin("ghost@staff.example", "wrong", &s, &r), 429);
+	cr_assert_eq(e2e_signin("ghost@staff.example", "wrong", &s, &r), 429);
 	e2e_resp_free(&r);
 	/* When the lock ends, the right password works again. */
 	p[0] = email;
 	e2e_sql("UPDATE signin_failures SET locked_until = now() "
 	    "WHERE email = $1", 1, p);
-	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
 	cr_assert_eq(e2e_count("SELECT count(*) FROM signin_failures "
 	    "WHERE email = $1", 1, p), 0);
 }
 
 Test(staff, idle_session_expires)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		email[128], loc[256];
 	const char	*p[1];
 
 	new_account("staff", "a long enough password", email, sizeof(email));
-	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
+	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
 	p[0] = email;
 	e2e_sql("UPDATE staff_sessions SET last_seen = now() - interval "
 	    "'2 hours' WHERE staff_id = (SELECT id FROM staff "
 	    "WHERE email = $1)", 1, p);
-	req(&s, "/staff/customers", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers", NULL, NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_header(&r, "location", loc, sizeof(loc));
 	cr_assert(strstr(loc, "expired=1") != NULL, "%s", loc);
@@ -366,41 +212,41 @@ Test(staff, idle_session_expires)
 
 Test(staff, signout_ends_the_session)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		email[128], loc[256];
 
 	new_account("staff", "a long enough password", email, sizeof(email));
-	cr_assert_eq(signin(email, "a long enough password", &s, &r), 303);
-	req(&s, "/staff/signout", "", NULL, &r);
+	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
+	e2e_staff_req(&s, "/staff/signout", "", NULL, &r);
 	cr_assert_eq(r.status, 403, "sign-out needs the CSRF token too");
 	e2e_resp_free(&r);
-	req(&s, "/staff/signout", "x=1", NULL, &r);
+	e2e_staff_req(&s, "/staff/signout", "x=1", NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_header(&r, "location", loc, sizeof(loc));
 	cr_assert(strstr(loc, "/staff/signin?out=1") != NULL, "%s", loc);
 	e2e_resp_free(&r);
-	req(&s, "/staff/customers", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers", NULL, NULL, &r);
 	cr_assert_eq(r.status, 303, "the old cookie opens nothing");
 	e2e_resp_free(&r);
 }
 
 Test(staff, state_changes_need_the_csrf_token)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		path[128];
 	long long	before;
 
-	as_staff(&s);
+	e2e_as_staff(&s);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id("C-3001"));
 	before = e2e_count("SELECT count(*) FROM link_events "
 	    "WHERE kind = 'copied'", 0, NULL);
-	req(&s, path, "", NULL, &r);
+	e2e_staff_req(&s, path, "", NULL, &r);
 	cr_assert_eq(r.status, 403);
 	e2e_resp_free(&r);
-	req(&s, path, "csrf=not-the-token", "application/json", &r);
+	e2e_staff_req(&s, path, "csrf=not-the-token", "application/json", &r);
 	cr_assert_eq(r.status, 403);
 	cr_assert(e2e_contains(&r, "expired"));
 	e2e_resp_free(&r);
@@ -410,68 +256,68 @@ Test(staff, state_changes_need_the_csrf_token)
 
 Test(staff, staff_cannot_open_admin_pages)
 {
-	struct staff	s, a;
+	struct e2e_staff	s, a;
 	struct e2e_resp	r;
-	static const char	*pages[] = { "/staff/activity",
+	static const char	*pages[] = { "/staff/activity", "/staff/settings",
 				    "/staff/activity?format=csv",
 				    "/staff/team" };
 	size_t		i;
 
-	as_staff(&s);
-	as_admin(&a);
+	e2e_as_staff(&s);
+	e2e_as_admin(&a);
 	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		req(&s, pages[i], NULL, NULL, &r);
+		e2e_staff_req(&s, pages[i], NULL, NULL, &r);
 		cr_assert_eq(r.status, 403, "%s", pages[i]);
 		e2e_resp_free(&r);
-		req(&a, pages[i], NULL, NULL, &r);
+		e2e_staff_req(&a, pages[i], NULL, NULL, &r);
 		cr_assert_eq(r.status, 200, "%s", pages[i]);
 		e2e_resp_free(&r);
 	}
-	req(&s, "/staff/team", "name=X&email=x%40y.example&role=admin&"
+	e2e_staff_req(&s, "/staff/team", "name=X&email=x%40y.example&role=admin&"
 	    "password=0123456789abc", NULL, &r);
 	cr_assert_eq(r.status, 403);
 	e2e_resp_free(&r);
-	req(&s, "/staff/team/1", "action=disable", NULL, &r);
+	e2e_staff_req(&s, "/staff/team/1", "action=disable", NULL, &r);
 	cr_assert_eq(r.status, 403);
 	e2e_resp_free(&r);
 	cr_assert_eq(e2e_count("SELECT count(*) FROM staff WHERE email = "
 	    "'x@y.example'", 0, NULL), 0);
 	/* Staff pages link to no admin page. */
-	req(&s, "/staff/customers", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers", NULL, NULL, &r);
 	cr_assert(!e2e_contains(&r, "/staff/activity"));
 	e2e_resp_free(&r);
 }
 
 Test(staff, customer_search_and_financial_tab)
 {
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		path[128];
 
-	as_staff(&s);
-	req(&s, "/staff/customers?q=sakura", NULL, NULL, &r);
+	e2e_as_staff(&s);
+	e2e_staff_req(&s, "/staff/customers?q=sakura", NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(e2e_contains(&r, "Sakura Trading KK"));
 	cr_assert(!e2e_contains(&r, "Northwind"));
 	e2e_resp_free(&r);
 	/* By phone digits, reference and email too. */
-	req(&s, "/staff/customers?q=2075550188", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers?q=2075550188", NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "Northwind Café"));
 	e2e_resp_free(&r);
-	req(&s, "/staff/customers?q=C-3001", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers?q=C-3001", NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "Alpine Outfitters GmbH"));
 	e2e_resp_free(&r);
-	req(&s, "/staff/customers?q=ap%40gulfmarine", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers?q=ap%40gulfmarine", NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "Gulf Marine Supply"));
 	e2e_resp_free(&r);
-	req(&s, "/staff/customers?q=%25", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers?q=%25", NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "No customer matches"),
 	    "a %% is a character, not a wildcard");
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld",
 	    customer_id("C-2001"));
-	req(&s, path, NULL, NULL, &r);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(e2e_contains(&r, "INV-2001"));
 	cr_assert(e2e_contains(&r, "¥"), "JPY formatted by the C side");
@@ -479,13 +325,13 @@ Test(staff, customer_search_and_financial_tab)
 	cr_assert(e2e_contains(&r, "Copy Public Invoice Pay Link"));
 	e2e_resp_free(&r);
 
-	req(&s, "/staff/customers/999999999", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers/999999999", NULL, NULL, &r);
 	cr_assert_eq(r.status, 404);
 	e2e_resp_free(&r);
-	req(&s, "/staff/customers/abc", NULL, NULL, &r);
+	e2e_staff_req(&s, "/staff/customers/abc", NULL, NULL, &r);
 	cr_assert_eq(r.status, 404);
 	e2e_resp_free(&r);
-	req(&s, "/staff/links/00000000-0000-0000-0000-000000000000", NULL,
+	e2e_staff_req(&s, "/staff/links/00000000-0000-0000-0000-000000000000", NULL,
 	    NULL, &r);
 	cr_assert_eq(r.status, 404);
 	e2e_resp_free(&r);
@@ -494,28 +340,28 @@ Test(staff, customer_search_and_financial_tab)
 Test(staff, copy_logs_and_opens_the_right_customer)
 {
 	static const long long	totals[] = { 12000 };
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		ref[64], prefix[32], path[128], url[512], id[64], id2[64];
 	const char	*p[2];
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	as_staff(&s);
+	e2e_as_staff(&s);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "", "application/json", &r);
+	e2e_staff_req(&s, path, "", "application/json", &r);
 	cr_assert_eq(r.status, 403);
 	e2e_resp_free(&r);
-	req(&s, path, "x=1", "application/json", &r);
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
 	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
-	json_field(&r, "url", url, sizeof(url));
-	json_field(&r, "id", id, sizeof(id));
+	e2e_json_field(&r, "url", url, sizeof(url));
+	e2e_json_field(&r, "id", id, sizeof(id));
 	cr_assert(strstr(url, "/pay/p1.k2.") != NULL, "%s", url);
 	e2e_resp_free(&r);
 
 	/* Copying again reuses the active link. */
-	req(&s, path, "x=1", "application/json", &r);
-	json_field(&r, "id", id2, sizeof(id2));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	e2e_json_field(&r, "id", id2, sizeof(id2));
 	cr_assert_str_eq(id, id2);
 	e2e_resp_free(&r);
 
@@ -534,7 +380,7 @@ Test(staff, copy_logs_and_opens_the_right_customer)
 
 	/* The link's activity shows created, copied and viewed. */
 	(void)snprintf(path, sizeof(path), "/staff/links/%s", id);
-	req(&s, path, NULL, NULL, &r);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(e2e_before(&r, ">Created<", ">Copied<"));
 	cr_assert(e2e_before(&r, ">Copied<", ">Viewed<"));
@@ -545,7 +391,7 @@ Test(staff, copy_logs_and_opens_the_right_customer)
 Test(staff, invoice_link_with_amount_and_expiry)
 {
 	static const long long	totals[] = { 50000 };
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		ref[64], prefix[32], path[128], url[512], id[64];
 	char		inv[48];
@@ -556,19 +402,19 @@ Test(staff, invoice_link_with_amount_and_expiry)
 	p[0] = inv;
 	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
 	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
-	as_staff(&s);
+	e2e_as_staff(&s);
 
-	req(&s, path, "currency=USD&amount=500.01&days=7", NULL, &r);
+	e2e_staff_req(&s, path, "currency=USD&amount=500.01&days=7", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Amount is more than the open balance"));
 	cr_assert(e2e_contains(&r, "value=\"500.01\""), "the value is kept");
 	e2e_resp_free(&r);
-	req(&s, path, "currency=USD&amount=1.001&days=0", NULL, &r);
+	e2e_staff_req(&s, path, "currency=USD&amount=1.001&days=0", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "more than 2 decimal places"));
 	cr_assert(e2e_contains(&r, "Expires in must be 1 to 365 days."));
 	e2e_resp_free(&r);
-	req(&s, path, "currency=EUR&amount=1&days=7", NULL, &r);
+	e2e_staff_req(&s, path, "currency=EUR&amount=1&days=7", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Amount must be in USD."));
 	e2e_resp_free(&r);
@@ -576,11 +422,11 @@ Test(staff, invoice_link_with_amount_and_expiry)
 	    "JOIN invoices i ON i.id = pli.invoice_id WHERE i.number = $1",
 	    1, p), 0, "refused forms make no link");
 
-	req(&s, path, "currency=USD&amount=125.50&days=7", "application/json",
+	e2e_staff_req(&s, path, "currency=USD&amount=125.50&days=7", "application/json",
 	    &r);
 	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
-	json_field(&r, "url", url, sizeof(url));
-	json_field(&r, "id", id, sizeof(id));
+	e2e_json_field(&r, "url", url, sizeof(url));
+	e2e_json_field(&r, "id", id, sizeof(id));
 	e2e_resp_free(&r);
 	p[0] = id;
 	cr_assert_eq(e2e_count("SELECT fixed_amount FROM pay_links "
@@ -596,25 +442,25 @@ Test(staff, invoice_link_with_amount_and_expiry)
 Test(staff, revoke_shows_the_notice_on_the_public_page)
 {
 	static const long long	totals[] = { 9900 };
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		ref[64], prefix[32], path[160], url[512], id[64];
 	const char	*p[1];
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	as_staff(&s);
+	e2e_as_staff(&s);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "x=1", "application/json", &r);
-	json_field(&r, "url", url, sizeof(url));
-	json_field(&r, "id", id, sizeof(id));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	e2e_json_field(&r, "url", url, sizeof(url));
+	e2e_json_field(&r, "id", id, sizeof(id));
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/revoke", id);
-	req(&s, path, "", NULL, &r);
+	e2e_staff_req(&s, path, "", NULL, &r);
 	cr_assert_eq(r.status, 403);
 	e2e_resp_free(&r);
-	req(&s, path, "x=1", NULL, &r);
+	e2e_staff_req(&s, path, "x=1", NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_resp_free(&r);
 	e2e_get(strstr(url, "/pay/"), &r);
@@ -629,16 +475,16 @@ Test(staff, revoke_shows_the_notice_on_the_public_page)
 	/* Copying again issues a new link; the revoked one cannot be sent. */
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "x=1", "application/json", &r);
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
 	cr_assert(!e2e_contains(&r, id));
 	e2e_resp_free(&r);
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
-	req(&s, path, "channel=email&to=a%40b.example", NULL, &r);
+	e2e_staff_req(&s, path, "channel=email&to=a%40b.example", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "This link is revoked and cannot be sent."));
 	e2e_resp_free(&r);
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/copy", id);
-	req(&s, path, "x=1", "application/json", &r);
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
 	cr_assert_eq(r.status, 409);
 	e2e_resp_free(&r);
 }
@@ -646,7 +492,7 @@ Test(staff, revoke_shows_the_notice_on_the_public_page)
 Test(staff, send_by_email_arrives_and_opens_the_customer)
 {
 	static const long long	totals[] = { 4200 };
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	struct strbuf	mail;
 	char		ref[64], prefix[32], path[160], id[64], to[128];
@@ -654,15 +500,15 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 	const char	*p[1], *u, *end;
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	as_staff(&s);
+	e2e_as_staff(&s);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "x=1", "application/json", &r);
-	json_field(&r, "id", id, sizeof(id));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	e2e_json_field(&r, "id", id, sizeof(id));
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
-	req(&s, path, "channel=email&to=not-an-address", NULL, &r);
+	e2e_staff_req(&s, path, "channel=email&to=not-an-address", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Email must be an address"));
 	cr_assert(e2e_contains(&r, "value=\"not-an-address\""));
@@ -671,7 +517,7 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 	(void)snprintf(to, sizeof(to), "%s@customer.example", prefix);
 	(void)snprintf(body, sizeof(body), "channel=email&to=%s%%40customer."
 	    "example", prefix);
-	req(&s, path, body, NULL, &r);
+	e2e_staff_req(&s, path, body, NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_resp_free(&r);
 
@@ -703,24 +549,24 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 Test(staff, send_by_text_arrives_at_the_gateway)
 {
 	static const long long	totals[] = { 4300 };
-	struct staff	s;
+	struct e2e_staff	s;
 	struct e2e_resp	r;
 	char		ref[64], prefix[32], path[160], id[64];
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	as_staff(&s);
+	e2e_as_staff(&s);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "x=1", "application/json", &r);
-	json_field(&r, "id", id, sizeof(id));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	e2e_json_field(&r, "id", id, sizeof(id));
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
-	req(&s, path, "channel=sms&to=207-555", NULL, &r);
+	e2e_staff_req(&s, path, "channel=sms&to=207-555", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Mobile number must start with +"));
 	e2e_resp_free(&r);
-	req(&s, path, "channel=sms&to=%2B44+7700+900+123", NULL, &r);
+	e2e_staff_req(&s, path, "channel=sms&to=%2B44+7700+900+123", NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_resp_free(&r);
 	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
@@ -744,21 +590,21 @@ Test(staff, send_by_text_arrives_at_the_gateway)
 Test(staff, activity_filters_and_csv)
 {
 	static const long long	totals[] = { 7700 };
-	struct staff	s, a;
+	struct e2e_staff	s, a;
 	struct e2e_resp	r;
 	char		ref[64], prefix[32], path[256];
 	const char	*b;
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	as_staff(&s);
-	as_admin(&a);
+	e2e_as_staff(&s);
+	e2e_as_admin(&a);
 	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
 	    customer_id(ref));
-	req(&s, path, "x=1", "application/json", &r);
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s", ref);
-	req(&a, path, NULL, NULL, &r);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(e2e_contains(&r, "Copied</a>"));
 	cr_assert(e2e_contains(&r, "Created</a>"));
@@ -767,7 +613,7 @@ Test(staff, activity_filters_and_csv)
 
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
 	    "kind=copied", ref);
-	req(&a, path, NULL, NULL, &r);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "Copied</a>"));
 	cr_assert(!e2e_contains(&r, "Created</a>"));
 	e2e_resp_free(&r);
@@ -775,17 +621,17 @@ Test(staff, activity_filters_and_csv)
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
 	    "staff=%lld", ref, e2e_count("SELECT id FROM staff WHERE email = "
 	    "'admin@harborstreet.example'", 0, NULL));
-	req(&a, path, NULL, NULL, &r);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "No activity matches"));
 	e2e_resp_free(&r);
 
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
 	    "from=2000-01-01&to=2000-01-31", ref);
-	req(&a, path, NULL, NULL, &r);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
 	cr_assert(e2e_contains(&r, "No activity matches"));
 	e2e_resp_free(&r);
 
-	req(&a, "/staff/activity?from=2026-02-30&kind=nope&customer=ZZZ-none",
+	e2e_staff_req(&a, "/staff/activity?from=2026-02-30&kind=nope&customer=ZZZ-none",
 	    NULL, NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "From must be a date like 2026-01-31."));
@@ -795,7 +641,7 @@ Test(staff, activity_filters_and_csv)
 
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
 	    "format=csv", ref);
-	req(&a, path, NULL, NULL, &r);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(strcasestr(strbuf_cstr(&r.headers),
 	    "content-type: text/csv") != NULL);
@@ -812,14 +658,14 @@ Test(staff, activity_filters_and_csv)
 
 Test(staff, admins_manage_the_team)
 {
-	struct staff	a, t;
+	struct e2e_staff	a, t;
 	struct e2e_resp	r;
 	char		email[128], body[512], path[64];
 	const char	*p[1];
 	long long	id;
 
-	as_admin(&a);
-	req(&a, "/staff/team", "name=&email=bad&role=boss&password=short",
+	e2e_as_admin(&a);
+	e2e_staff_req(&a, "/staff/team", "name=&email=bad&role=boss&password=short",
 	    NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Email must be an address"));
@@ -834,38 +680,38 @@ Test(staff, admins_manage_the_team)
 	(void)snprintf(body, sizeof(body), "name=Una+New&email=%.*s%%40%s&"
 	    "role=staff&password=first+password+1", (int)strcspn(email, "@"),
 	    email, strchr(email, '@') + 1);
-	req(&a, "/staff/team", body, NULL, &r);
+	e2e_staff_req(&a, "/staff/team", body, NULL, &r);
 	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
 	e2e_resp_free(&r);
 	p[0] = email;
 	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_changes x JOIN "
 	    "staff s ON s.id = x.staff_id WHERE s.email = $1 AND "
 	    "x.action = 'created' AND x.actor_id IS NOT NULL", 1, p), 1);
-	cr_assert_eq(signin(email, "first password 1", &t, &r), 303);
+	cr_assert_eq(e2e_signin(email, "first password 1", &t, &r), 303);
 
 	/* Disabling ends the account's session and records who did it. */
 	id = e2e_count("SELECT id FROM staff WHERE email = $1", 1, p);
 	(void)snprintf(path, sizeof(path), "/staff/team/%lld", id);
-	req(&a, path, "action=disable", NULL, &r);
+	e2e_staff_req(&a, path, "action=disable", NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_resp_free(&r);
-	req(&t, "/staff/customers", NULL, NULL, &r);
+	e2e_staff_req(&t, "/staff/customers", NULL, NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_resp_free(&r);
-	cr_assert_eq(signin(email, "first password 1", &t, &r), 401);
+	cr_assert_eq(e2e_signin(email, "first password 1", &t, &r), 401);
 	e2e_resp_free(&r);
-	req(&a, path, "action=enable", NULL, &r);
+	e2e_staff_req(&a, path, "action=enable", NULL, &r);
 	e2e_resp_free(&r);
-	req(&a, path, "action=make_admin", NULL, &r);
+	e2e_staff_req(&a, path, "action=make_admin", NULL, &r);
 	e2e_resp_free(&r);
 	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_changes WHERE "
 	    "staff_id = (SELECT id FROM staff WHERE email = $1) AND action IN "
 	    "('disabled', 'enabled', 'role_changed')", 1, p), 3);
-	cr_assert_eq(signin(email, "first password 1", &t, &r), 303);
+	cr_assert_eq(e2e_signin(email, "first password 1", &t, &r), 303);
 
 	/* An admin cannot disable themselves. */
 	(void)snprintf(path, sizeof(path), "/staff/team/%lld", id);
-	req(&t, path, "action=disable", NULL, &r);
+	e2e_staff_req(&t, path, "action=disable", NULL, &r);
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "You cannot disable your own account"));
 	e2e_resp_free(&r);

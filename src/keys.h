@@ -1,0 +1,27 @@
+/*
+ * The keys that sign pay links, and the two settings every worker keeps
+ * in memory, as the database holds them (sql/005_settings.sql). The
+ * config's signing_key lines seed the table once; from then on admins
+ * rotate keys in Settings and every worker reloads them within seconds.
+ */
+#ifndef PAYPORTAL_KEYS_H
+#define PAYPORTAL_KEYS_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "conf.h"
+
+struct keys_runtime {
+	struct link_key	 keys[CONF_MAX_KEYS];
+	size_t		 nkeys;
+	char		 layout[16];	/* "" when the config's applies */
+	int		 link_days;	/* 0 when the config's applies */
+};
+
+int	keys_seed(PGconn *, const struct conf *, char *, size_t);
+int	keys_load(PGconn *, struct keys_runtime *, char *, size_t);
+void	keys_apply(struct conf *, const struct keys_runtime *);
+
+#endif

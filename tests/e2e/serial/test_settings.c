@@ -1,0 +1,266 @@
+/*
+ * Settings, run one at a time because they change what every other test
+ * sees (the business, message templates, the signing keys); each test
+ * puts back what it changed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "e2e.h"
+
+TestSuite(settings, .init = e2e_init, .fini = e2e_invariants);
+
+/* Copies the customer's link; writes its URL path and id. */
+static void
+copy(const struct e2e_staff *s, const char *ref, char *path, size_t pathlen,
+    char *id, size_t idlen)
+{
+	struct e2e_resp	 r;
+	const char	*p[1] = { ref };
+	char		 url[600], to[128];
+
+	(void)snprintf(to, sizeof(to), "/staff/customers/%lld/copy",
+	    e2e_count("SELECT id FROM customers WHERE external_ref = $1", 1,
+	    p));
+	e2e_staff_req(s, to, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	e2e_json_field(&r, "url", url, sizeof(url));
+	e2e_json_field(&r, "id", id, idlen);
+	e2e_resp_free(&r);
+	cr_assert(strstr(url, "/pay/") != NULL, "%s", url);
+	(void)snprintf(path, pathlen, "%s", strstr(url, "/pay/"));
+}
+
+Test(settings, business_profile_qr_and_link_expiry)
+{
+	static const long long	totals[] = { 3100 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	char			ref[64], pre[32], path[600], id[64], inv[64];
+	const char		*p[1];
+
+	e2e_as_admin(&s);
+	e2e_staff_req(&s, "/staff/settings/business", "name=&email=nope&"
+	    "link_days=900&receipt_layout=round", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Business name is required"));
+	cr_assert(e2e_contains(&r, "Contact email must be an address"));
+	cr_assert(e2e_contains(&r, "Links expire after must be 1 to 365 days."));
+	cr_assert(e2e_contains(&r, "Receipt layout must be A4 or thermal."));
+	cr_assert(e2e_contains(&r, "value=\"nope\""), "values are kept");
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM business WHERE name = "
+	    "'Harbor Street Hardware'", 0, NULL), 1, "nothing was saved");
+
+	e2e_staff_req(&s, "/staff/settings/business", "name=Harbor+Street+"
+	    "Hardware&address=118+Harbor+Street%0APortland%2C+ME+04101&email="
+	    "billing%40harborstreet.example&phone=%2B1+207+555+0142&qr=on&"
+	    "link_days=10&receipt_layout=", NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM settings_changes WHERE "
+	    "section = 'business' AND actor_id IS NOT NULL", 0, NULL) > 0, 1);
+
+	/* New links last 10 days; the printed invoice carries a QR code. */
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	copy(&s, ref, path, sizeof(path), id, sizeof(id));
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT round(extract(epoch FROM expires_at - "
+	    "created_at) / 86400) FROM pay_links WHERE id = $1", 1, p), 10);
+	(void)snprintf(inv, sizeof(inv), "%s-1", pre);
+	p[0] = inv;
+	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld",
+	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "id=\"pay-qr\""));
+	cr_assert(e2e_contains(&r, "<svg"));
+	cr_assert(e2e_contains(&r, "/pay/p1.k2."));
+	e2e_resp_free(&r);
+
+	e2e_staff_req(&s, "/staff/settings/business", "name=Harbor+Street+"
+	    "Hardware&address=118+Harbor+Street%0APortland%2C+ME+04101&email="
+	    "billing%40harborstreet.example&phone=%2B1+207+555+0142&"
+	    "link_days=&receipt_layout=", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(!e2e_contains(&r, "id=\"pay-qr\""), "QR codes are off again");
+	e2e_resp_free(&r);
+}
+
+Test(settings, fee_rules)
+{
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+
+	e2e_as_admin(&s);
+	e2e_staff_req(&s, "/staff/settings/fees", "method=card&currency=CHF&"
+	    "percent=2.999&fixed_amount=0.255&min_amount=5&max_amount=1",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Percentage must be 0 to 100"));
+	cr_assert(e2e_contains(&r, "Fixed fee has more than 2 decimal places"));
+	e2e_resp_free(&r);
+	e2e_staff_req(&s, "/staff/settings/fees", "method=card&currency=CHF&"
+	    "percent=3.5&min_amount=5&max_amount=1", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Minimum must not be more than the maximum."));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM fee_rules WHERE currency "
+	    "= 'CHF'", 0, NULL), 0);
+
+	e2e_staff_req(&s, "/staff/settings/fees", "method=card&currency=CHF&"
+	    "percent=3.5&fixed_amount=0.25&min_amount=0.50&max_amount=20&"
+	    "enabled=on", NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM fee_rules WHERE method = "
+	    "'card' AND currency = 'CHF' AND percent_bp = 350 AND fixed = 25 "
+	    "AND min_fee = 50 AND max_fee = 2000 AND enabled", 0, NULL), 1);
+	e2e_staff_req(&s, "/staff/settings", NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "3.5%"));
+	cr_assert(e2e_contains(&r, "CHF 0.25") || e2e_contains(&r, "CHF"),
+	    "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+}
+
+Test(settings, message_template_is_what_is_sent)
+{
+	static const long long	totals[] = { 3200 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	struct strbuf		out;
+	char			ref[64], pre[32], path[600], id[64], to[160];
+	char			cmd[256];
+	char			*old;
+
+	e2e_as_admin(&s);
+	e2e_staff_req(&s, "/staff/settings/templates", "channel=sms&body="
+	    "Pay+us", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Message must contain {{link}}"));
+	e2e_resp_free(&r);
+
+	old = e2e_value("SELECT body FROM message_templates WHERE channel = "
+	    "'sms'", 0, NULL);
+	e2e_staff_req(&s, "/staff/settings/templates", "channel=sms&body="
+	    "Settings+test%3A+{{customer}}+pays+{{business}}+at+{{link}}",
+	    NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	copy(&s, ref, path, sizeof(path), id, sizeof(id));
+	(void)snprintf(to, sizeof(to), "/staff/links/%s/send", id);
+	e2e_staff_req(&s, to, "channel=sms&to=%2B15005550077", NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent'", id, 1, 15), 1);
+	(void)snprintf(cmd, sizeof(cmd), "curl -sf %s/_control/sms",
+	    e2e_env("E2E_GATEWAY"));
+	strbuf_init(&out);
+	cr_assert_eq(e2e_run(cmd, &out), 0);
+	(void)snprintf(to, sizeof(to), "Settings test: Test customer %s pays "
+	    "Harbor Street Hardware at https://", ref);
+	cr_assert(strstr(strbuf_cstr(&out), to) != NULL, "%s",
+	    strbuf_cstr(&out));
+	strbuf_free(&out);
+
+	{
+		const char	*p[1] = { old };
+
+		e2e_sql("UPDATE message_templates SET body = $1 WHERE "
+		    "channel = 'sms'", 1, p);
+	}
+	free(old);
+}
+
+/*
+ * Key rotation: a new key signs new links once active; retiring a key
+ * shows how many working links it ends, and those links stop opening.
+ */
+Test(settings, signing_key_rotation)
+{
+	static const long long	totals[] = { 3300 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	char			ref[64], pre[32], path[600], id[64];
+	char			kt[32], body[128];
+	int			i;
+
+	(void)snprintf(kt, sizeof(kt), "kt%ld", (long)time(NULL) % 100000);
+	e2e_as_admin(&s);
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+
+	(void)snprintf(body, sizeof(body), "action=add&key=%s", kt);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	e2e_staff_req(&s, "/staff/settings/keys", "action=add&key=Bad+Key",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Key name must be 1 to 16"));
+	e2e_resp_free(&r);
+	e2e_staff_req(&s, "/staff/settings/keys", "action=retire&key=k2",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "The active key cannot be retired"));
+	e2e_resp_free(&r);
+
+	(void)snprintf(body, sizeof(body), "action=activate&key=%s", kt);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	/* Every worker reloads the keys within a few seconds. */
+	(void)snprintf(body, sizeof(body), "/pay/p1.%s.", kt);
+	for (i = 0; i < 20; i++) {
+		copy(&s, ref, path, sizeof(path), id, sizeof(id));
+		if (strncmp(path, body, strlen(body)) == 0)
+			break;
+		usleep(500000);
+	}
+	cr_assert(strncmp(path, body, strlen(body)) == 0, "%s", path);
+	e2e_get(path, &r);
+	cr_assert_eq(r.status, 200);
+	e2e_resp_free(&r);
+
+	/* k2 signs again; the new key only verifies. */
+	e2e_staff_req(&s, "/staff/settings/keys", "action=activate&key=k2",
+	    NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+
+	/* Retiring asks first, with the number of links it ends. */
+	(void)snprintf(body, sizeof(body), "action=retire&key=%s", kt);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "id=\"affected\">1 active link<"), "%s",
+	    strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	e2e_get(path, &r);
+	cr_assert_eq(r.status, 200, "not retired before the confirmation");
+	e2e_resp_free(&r);
+	(void)snprintf(body, sizeof(body), "action=retire&key=%s&confirm=%s",
+	    kt, kt);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	for (i = 0; i < 50; i++) {
+		e2e_get(path, &r);
+		if (r.status == 404)
+			break;
+		e2e_resp_free(&r);
+		usleep(100000);
+	}
+	cr_assert_eq(r.status, 404, "a retired key's links stop working");
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM signing_keys WHERE state "
+	    "= 'active' AND id = 'k2'", 0, NULL), 1);
+}
