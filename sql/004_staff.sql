@@ -81,15 +81,13 @@ CREATE INDEX link_events_by_kind ON link_events (kind, at, id);
 CREATE INDEX link_events_by_staff ON link_events (staff_id, at, id)
 	WHERE staff_id IS NOT NULL;
 
--- Customer search: any part of the name, email, phone digits or reference.
-CREATE FUNCTION customer_search_text(c customers) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT lower(c.name || ' ' || coalesce(c.email, '') || ' ' ||
-	    coalesce(regexp_replace(c.phone, '[^0-9+]', '', 'g'), '') || ' ' ||
-	    c.external_ref);
-$$;
-CREATE INDEX customers_search ON customers
-	USING gin (customer_search_text(customers) gin_trgm_ops);
+-- Customer search: any part of the name, email, phone digits or reference,
+-- kept lower-cased in a column of its own so a trigram index finds it.
+ALTER TABLE customers ADD COLUMN search text GENERATED ALWAYS AS (
+	lower(name || ' ' || coalesce(email, '') || ' ' ||
+	coalesce(regexp_replace(phone, '[^0-9+]', '', 'g'), '') || ' ' ||
+	external_ref)) STORED;
+CREATE INDEX customers_search ON customers USING gin (search gin_trgm_ops);
 CREATE INDEX customers_name ON customers (lower(name), id);
 
 -- Whether printed invoices carry the pay link as a QR code.
@@ -281,6 +279,7 @@ DECLARE
 	q	text := btrim(coalesce(p->>'q', ''));
 	pg	integer := 1;
 	pat	text;
+	ids	bigint[];
 	rows	jsonb;
 	n	integer;
 BEGIN
@@ -295,21 +294,35 @@ BEGIN
 	END IF;
 	pat := '%' || replace(replace(replace(lower(q), '\', '\\'), '%', '\%'),
 	    '_', '\_') || '%';
+	-- Three or more characters: the trigram index finds the matches,
+	-- then they are sorted; fewer, or none: the name index, in order.
+	IF length(q) >= 3 THEN
+		SELECT array_agg(id ORDER BY o) INTO ids FROM (SELECT m.id,
+		    row_number() OVER (ORDER BY lower(m.name), m.id) AS o
+		    FROM (SELECT id, name FROM customers WHERE search LIKE pat
+		    OFFSET 0) m ORDER BY lower(m.name), m.id
+		    LIMIT 26 OFFSET (pg - 1) * 25) x;
+	ELSE
+		SELECT array_agg(id ORDER BY o) INTO ids FROM (SELECT c.id,
+		    row_number() OVER (ORDER BY lower(c.name), c.id) AS o
+		    FROM customers c WHERE q = '' OR c.search LIKE pat
+		    ORDER BY lower(c.name), c.id
+		    LIMIT 26 OFFSET (pg - 1) * 25) x;
+	END IF;
+	n := coalesce(cardinality(ids), 0);
 	SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name,
 	    'ref', c.external_ref, 'email', c.email, 'phone', c.phone,
 	    'currency', c.currency,
 	    'open', (SELECT count(*) FROM invoices i WHERE i.customer_id = c.id
 	        AND i.status = 'posted' AND i.paid < i.total
-	        AND i.kind = 'invoice')) ORDER BY c.o), count(*)
-	INTO rows, n
-	FROM (SELECT c.*, row_number() OVER () AS o FROM (SELECT * FROM
-	    customers c WHERE q = '' OR customer_search_text(c) LIKE pat
-	    ORDER BY lower(c.name), c.id LIMIT 26 OFFSET (pg - 1) * 25) c) c;
+	        AND i.kind = 'invoice')) ORDER BY u.o)
+	INTO rows
+	FROM unnest(ids[1:25]) WITH ORDINALITY AS u(id, o)
+	JOIN customers c ON c.id = u.id;
 	RETURN jsonb_build_object('status', 200, 'template', 'staff_customers',
 	    'data', jsonb_build_object('q', q, 'page', pg,
-	    'customers', coalesce((SELECT jsonb_agg(x) FROM (SELECT x
-	        FROM jsonb_array_elements(rows) x LIMIT 25) y), '[]'),
-	    'none', coalesce(n, 0) = 0,
+	    'customers', coalesce(rows, '[]'),
+	    'none', n = 0,
 	    'prev', CASE WHEN pg > 1 THEN pg - 1 END,
 	    'next', CASE WHEN n > 25 THEN pg + 1 END));
 END;

@@ -323,3 +323,22 @@ $$;
 ALTER FUNCTION staff_activity(jsonb, boolean)
 	SET plan_cache_mode = force_custom_plan;
 ALTER FUNCTION staff_customers(jsonb) SET plan_cache_mode = force_custom_plan;
+
+-- "expired" in a link's activity: logged by the background work once a
+-- link's time is up (at that time), unless it was revoked first.
+ALTER TABLE pay_links ADD COLUMN expiry_logged boolean NOT NULL DEFAULT false;
+CREATE INDEX pay_links_expiring ON pay_links (expires_at)
+	WHERE NOT expiry_logged AND revoked_at IS NULL;
+
+CREATE FUNCTION links_log_expired(p_limit integer) RETURNS integer
+LANGUAGE sql AS $$
+	WITH due AS (SELECT id FROM pay_links
+	    WHERE NOT expiry_logged AND revoked_at IS NULL
+	        AND expires_at <= now()
+	    ORDER BY expires_at LIMIT p_limit FOR UPDATE SKIP LOCKED),
+	up AS (UPDATE pay_links l SET expiry_logged = true FROM due
+	    WHERE l.id = due.id RETURNING l.id, l.expires_at),
+	ins AS (INSERT INTO link_events (link_id, kind, at)
+	    SELECT id, 'expired', expires_at FROM up RETURNING 1)
+	SELECT count(*)::integer FROM ins;
+$$;

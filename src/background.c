@@ -22,6 +22,9 @@
  */
 #define BACKGROUND_TICK		10	/* ms */
 
+static const char	q_background_expired[] =
+	"SELECT links_log_expired(1000)";
+
 static struct kore_task	background_task;
 static int		background_running;
 static u_int64_t	background_next;
@@ -61,7 +64,8 @@ background_tick(void *arg, u_int64_t now)
 static int
 background_run(struct kore_task *t)
 {
-	char		err[256];
+	PGresult	*res;
+	char		 err[256];
 
 	if (background_db == NULL ||
 	    PQstatus(background_db) != CONNECTION_OK) {
@@ -78,6 +82,10 @@ background_run(struct kore_task *t)
 	    sizeof(err));
 	if (!background_keys_ok)
 		kore_log(LOG_ERR, "background: %s", err);
+	res = PQexec(background_db, q_background_expired);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		kore_log(LOG_ERR, "background: %s", PQresultErrorMessage(res));
+	PQclear(res);
 	(void)reconcile_run(background_db, &portal_conf);
 	(void)outbox_run(background_db, &portal_conf);
 	return (KORE_RESULT_OK);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -717,4 +718,29 @@ Test(staff, admins_manage_the_team)
 	e2e_resp_free(&r);
 	cr_assert(e2e_sql_fails("UPDATE staff_changes SET action = 'created'",
 	    NULL, 0), "the team's history is append-only");
+}
+
+Test(staff, expiry_is_logged_in_the_activity)
+{
+	static const long long	totals[] = { 2100 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], tok[LINK_TOKEN_MAX + 1];
+	char			link[64], path[128];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 1, "e2e", tok, link);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'expired'", link, 1, 15), 1);
+	/* Once only. */
+	sleep(3);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'expired'", link, 1, 1), 1);
+	e2e_as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/links/%s", link);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "id=\"link-state\">expired<"));
+	cr_assert(e2e_contains(&r, ">Expired<"));
+	e2e_resp_free(&r);
 }
