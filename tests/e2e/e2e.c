@@ -357,6 +357,12 @@ e2e_invariants(void)
 	cr_assert_eq(e2e_count("SELECT count(*) FROM (SELECT gateway_ref FROM "
 	    "receipts GROUP BY gateway_ref HAVING count(*) > 1) d", 0, NULL), 0,
 	    "one gateway charge with two receipts");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM invoices v WHERE "
+	    "v.reserved <> (SELECT coalesce(sum(x.amount), 0) FROM "
+	    "attempt_allocations x JOIN payment_attempts a ON a.id = "
+	    "x.attempt_id WHERE x.invoice_id = v.id AND a.state = 'pending')",
+	    0, NULL), 0,
+	    "an invoice's reservation is not what its pending payments hold");
 }
 
 /* The value="..." after the first occurrence of marker. */
