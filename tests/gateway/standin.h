@@ -29,6 +29,25 @@
 /* json.c: JSON text on top of src/strbuf.c. */
 void		 json_str(struct strbuf *, const char *);
 
+/* hash.c: string-keyed lookup tables; keys belong to the values. */
+struct hash_slot {
+	const char	*key;		/* NULL: empty */
+	void		*value;
+	uint64_t	 hash;
+};
+
+struct hash {
+	struct hash_slot	*slots;
+	size_t			 cap;	/* 0 or a power of two */
+	size_t			 n;
+};
+
+void		 hash_init(struct hash *);
+void		 hash_free(struct hash *);
+void		*hash_get(const struct hash *, const char *);
+int		 hash_put(struct hash *, const char *, void *);
+void		 hash_del(struct hash *, const char *);
+
 /*
  * params.c: form bodies and query strings, parsed by src/form.c. Each
  * field remembers whether an endpoint asked for it, so that unknown
@@ -205,6 +224,7 @@ int	store_resend(const char *);
 
 /* idem.c: Idempotency-Key results. */
 #define IDEM_MAX_KEY		255
+#define IDEM_MAX_ENTRIES	16384	/* answers kept, unless -K says */
 
 enum idem_verdict {
 	IDEM_NEW,
@@ -212,7 +232,7 @@ enum idem_verdict {
 	IDEM_STOPPING
 };
 
-void		 idem_init(void);
+void		 idem_init(size_t);
 void		 idem_cleanup(void);
 enum idem_verdict	 idem_begin(const char *, const struct http_request *,
 		    struct http_response *);

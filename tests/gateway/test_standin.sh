@@ -687,14 +687,41 @@ req POST /_control/sms
 check "sms control: a refused request changes nothing" \
     has '"fail_next":0,'
 
-# Without -a the Messages API is not there.
-launch nosms "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH"
+# Without -a the Messages API is not there. The same short-lived
+# stand-in keeps only 64 Idempotency-Keys (-K), to see the oldest go.
+launch nosms "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH" -K 64
 code=$(curl -s -o "$work/body" -w '%{http_code}' -u "$TW_SID:$TW_TOKEN" \
     --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=x \
     "http://127.0.0.1:$nosms_port$SMS_PATH")
 body=$(cat "$work/body")
 check "sms off: 404" is "$code" 404
 check "sms off: 20404" has '"code":20404,'
+
+# keyed_intents N...: one curl run creating an intent under each key
+# "evict-N", in the order given; prints the intents' ids, one a line.
+keyed_intents() {
+	keyed_sep=
+	for n; do
+		printf '%burl = "http://127.0.0.1:%s/v1/payment_intents"\n' \
+		    "$keyed_sep" "$nosms_port"
+		printf 'header = "Authorization: Bearer %s"\n' "$SK"
+		printf 'header = "Idempotency-Key: evict-%s"\n' "$n"
+		printf 'data = "amount=100&currency=usd"\n'
+		printf 'write-out = "\\n"\n'
+		keyed_sep='next\n'
+	done > "$work/keyed.conf"
+	curl -s -K "$work/keyed.conf" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
+}
+# 200 keys, then the same 200 again newest first: the newest 64 replay,
+# and each of the other 136 runs afresh (making room by forgetting the
+# oldest that is left, one already checked).
+keyed_intents $(seq 200) | sed '1!G;h;$!d' > "$work/keyed1"
+keyed_intents $(seq 200 -1 1) > "$work/keyed2"
+check "idempotency: 200 answers" is "$(wc -l < "$work/keyed2")" 200
+check "idempotency: the newest 64 of 200 keys replay, the oldest are forgotten" \
+    is "$(paste -d ' ' "$work/keyed1" "$work/keyed2" |
+    awk '{ printf "%d", $1 == $2 }')" \
+    "$(printf '1%.0s' $(seq 64))$(printf '0%.0s' $(seq 136))"
 stop nosms
 
 # --- The retries started at the top should be done by now.
