@@ -251,6 +251,15 @@ enum webhook_verdict {
 	WEBHOOK_STALE
 };
 
+/* For GET /_control/state. */
+struct webhook_counts {
+	uint64_t	 sent;
+	uint64_t	 attempts;
+	uint64_t	 given_up;
+	uint64_t	 pending;
+	uint64_t	 connections;	/* new ones the sender had to open */
+};
+
 struct webhook_switches {
 	int		 duplicate;
 	long		 delay_ms;
@@ -264,7 +273,7 @@ int	webhook_set_url(const char *);
 int	webhook_set_secret(const char *);
 void	webhook_reset_secret(void);
 void	webhook_enqueue(const char *, size_t);
-void	webhook_stats(uint64_t *, uint64_t *, uint64_t *, uint64_t *);
+void	webhook_stats(struct webhook_counts *);
 enum webhook_verdict	webhook_verify(const char *, const char *,
 	    const char *, size_t, time_t);
 const char	*webhook_verdict_name(enum webhook_verdict);

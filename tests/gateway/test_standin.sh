@@ -730,6 +730,22 @@ check "retry: failed twice, then delivered" \
     is "$(grep -- "$retry_pi" "$hooks2" | cut -d' ' -f1,2 | tr '\n' ' ')" \
     "ok 500 ok 500 ok 200 "
 
+# --- The sender keeps its connection to the endpoint between events.
+conns=$(state_num webhooks_connections)
+sent=$(state_num webhooks_sent)
+for n in 1 2 3 4; do
+	pay "$pm" 1800
+done
+i=0
+while [ "$(state_num webhooks_sent)" -lt $((sent + 4)) ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "keep-alive: four events delivered" \
+    test "$(state_num webhooks_sent)" -ge $((sent + 4))
+check "keep-alive: over at most one new connection" \
+    test "$(state_num webhooks_connections)" -le $((conns + 1))
+
 # --- State
 curl -s "$base/_control/state" > "$work/state"
 check "state lists intents with metadata" \
