@@ -57,6 +57,7 @@ static void	 api_preflight(const struct http_request *,
 static void	 api_run(const struct api_route *, struct http_request *,
 		    const char *, struct http_response *);
 static int	 api_metadata(struct api_call *, struct store_intent_input *);
+static int	 api_expand(struct api_call *, int *);
 static int	 api_unknown(struct api_call *);
 static int	 api_required(struct api_call *, const char *, const char **);
 static int	 api_idem_key_valid(const char *);
@@ -180,14 +181,17 @@ api_run(const struct api_route *route, struct http_request *req,
 		}
 	}
 
+	/* A GET's parameters are its query string, as with Stripe. */
 	if (strcmp(req->method, "POST") == 0)
 		ok = params_parse(&call.params, req->body, req->bodylen, err,
 		    sizeof(err));
 	else
-		ok = 1;
+		ok = params_parse(&call.params, req->query, strlen(req->query),
+		    err, sizeof(err));
 	if (!ok) {
 		api_fail(resp, 400, "invalid_request_error", NULL, NULL,
-		    "Invalid request body: %s.", err);
+		    "Invalid %s: %s.", strcmp(req->method, "POST") == 0 ?
+		    "request body" : "query string", err);
 	} else {
 		route->fn(&call);
 	}
@@ -445,6 +449,8 @@ api_intent_create(struct api_call *c)
 	confirm = params_get(&c->params, "confirm");
 	in.description = params_get(&c->params, "description");
 	in.receipt_email = params_get(&c->params, "receipt_email");
+	if (!api_expand(c, &in.expand_charge))
+		return;
 	iter = 0;
 	while (params_prefixed(&c->params, "payment_method_types[", &iter,
 	    &value) != NULL)
@@ -555,19 +561,60 @@ static void
 api_intent_confirm(struct api_call *c)
 {
 	const char	*pm;
+	int		 expand;
 
 	pm = params_get(&c->params, "payment_method");
-	if (!api_unknown(c))
+	if (!api_expand(c, &expand) || !api_unknown(c))
 		return;
-	store_intent_confirm(c->id, pm, &c->result, &c->resp->body);
+	store_intent_confirm(c->id, pm, expand, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
 }
 
 static void
 api_intent_get(struct api_call *c)
 {
-	store_intent_get(c->id, &c->result, &c->resp->body);
+	int		 expand;
+
+	if (!api_expand(c, &expand) || !api_unknown(c))
+		return;
+	store_intent_get(c->id, expand, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
+}
+
+/*
+ * expand[]=latest_charge (or expand[N]=): the one expansion the stand-in
+ * knows. Any other is refused naming its place in the list, as Stripe
+ * names it: expand[0] for the first.
+ */
+static int
+api_expand(struct api_call *c, int *charge)
+{
+	const char	*name, *value, *index;
+	char		 param[32];
+	size_t		 iter, n;
+
+	*charge = 0;
+	iter = 0;
+	for (n = 0; (name = params_prefixed(&c->params, "expand[", &iter,
+	    &value)) != NULL; n++) {
+		index = name + strlen("expand[");
+		if (strcmp(index, "]") != 0 &&
+		    (strspn(index, "0123456789") == 0 ||
+		    strcmp(index + strspn(index, "0123456789"), "]") != 0)) {
+			api_fail(c->resp, 400, "invalid_request_error", NULL,
+			    name, "Invalid array");
+			return (0);
+		}
+		if (strcmp(value, "latest_charge") != 0) {
+			(void)snprintf(param, sizeof(param), "expand[%zu]", n);
+			api_fail(c->resp, 400, "invalid_request_error", NULL,
+			    param, "This property cannot be expanded (%s).",
+			    value);
+			return (0);
+		}
+		*charge = 1;
+	}
+	return (1);
 }
 
 static void

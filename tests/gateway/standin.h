@@ -199,6 +199,7 @@ struct store_intent_input {
 	const char	*meta_values[STORE_MAX_METADATA];
 	size_t		 nmeta;
 	const char	*idempotency_key;
+	int		 expand_charge;		/* expand[]=latest_charge */
 };
 
 /* What an operation did, so the caller can apply drop_after_charge. */
@@ -213,9 +214,9 @@ void	store_pm_create(const struct store_pm_input *,
 	    struct store_result *, struct strbuf *);
 void	store_intent_create(const struct store_intent_input *,
 	    struct store_result *, struct strbuf *);
-void	store_intent_confirm(const char *, const char *,
+void	store_intent_confirm(const char *, const char *, int,
 	    struct store_result *, struct strbuf *);
-void	store_intent_get(const char *, struct store_result *,
+void	store_intent_get(const char *, int, struct store_result *,
 	    struct strbuf *);
 void	store_refund_create(const char *, int64_t, struct store_result *,
 	    struct strbuf *);

@@ -57,15 +57,15 @@ struct store_intent {
 
 static struct store_pm		*store_pm_find(const char *);
 static struct store_intent	*store_intent_find(const char *);
-static void	 store_charge(struct store_intent *, struct store_result *,
-		    struct strbuf *);
+static void	 store_charge(struct store_intent *, int,
+		    struct store_result *, struct strbuf *);
 static void	 store_event(struct store_intent *, const char *,
 		    const struct strbuf *);
 static void	 store_pm_json(struct strbuf *, const struct store_pm *);
 static void	 store_pm_details_json(struct strbuf *,
 		    const struct store_pm *);
 static void	 store_intent_json(struct strbuf *,
-		    const struct store_intent *);
+		    const struct store_intent *, int);
 static void	 store_charge_json(struct strbuf *,
 		    const struct store_intent *);
 static void	 store_metadata_json(struct strbuf *,
@@ -214,18 +214,21 @@ store_intent_create(const struct store_intent_input *in,
 	store_intents[store_nintents++] = pi;
 
 	if (in->confirm) {
-		store_charge(pi, res, out);
+		store_charge(pi, in->expand_charge, res, out);
 	} else {
 		res->status = 200;
-		store_intent_json(out, pi);
+		store_intent_json(out, pi, in->expand_charge);
 	}
 out:
 	pthread_mutex_unlock(&store_lock);
 }
 
-/* pm_id, if not NULL, replaces the intent's payment method first. */
+/*
+ * pm_id, if not NULL, replaces the intent's payment method first; expand
+ * answers the latest charge inline.
+ */
 void
-store_intent_confirm(const char *id, const char *pm_id,
+store_intent_confirm(const char *id, const char *pm_id, int expand,
     struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
@@ -259,13 +262,14 @@ store_intent_confirm(const char *id, const char *pm_id,
 		    "PaymentIntent because it's missing a payment method.");
 		goto out;
 	}
-	store_charge(pi, res, out);
+	store_charge(pi, expand, res, out);
 out:
 	pthread_mutex_unlock(&store_lock);
 }
 
 void
-store_intent_get(const char *id, struct store_result *res, struct strbuf *out)
+store_intent_get(const char *id, int expand, struct store_result *res,
+    struct strbuf *out)
 {
 	struct store_intent	*pi;
 
@@ -275,7 +279,7 @@ store_intent_get(const char *id, struct store_result *res, struct strbuf *out)
 		    "No such payment_intent: '%s'", id);
 	} else {
 		res->status = 200;
-		store_intent_json(out, pi);
+		store_intent_json(out, pi, expand);
 	}
 	pthread_mutex_unlock(&store_lock);
 }
@@ -383,9 +387,12 @@ store_resend(const char *id)
 	return (found);
 }
 
-/* Charges the intent's payment method; the outcome is the method's. */
+/*
+ * Charges the intent's payment method; the outcome is the method's. The
+ * event never expands (as Stripe's); a success answer may.
+ */
 static void
-store_charge(struct store_intent *pi, struct store_result *res,
+store_charge(struct store_intent *pi, int expand, struct store_result *res,
     struct strbuf *out)
 {
 	const struct stripe_decline	*d;
@@ -401,16 +408,19 @@ store_charge(struct store_intent *pi, struct store_result *res,
 	if (pi->last_error == STRIPE_SUCCEED) {
 		store_succeeded++;
 		pi->status = STORE_SUCCEEDED;
-		store_intent_json(&obj, pi);
+		store_intent_json(&obj, pi, 0);
 		store_event(pi, "payment_intent.succeeded", &obj);
 		res->status = 200;
-		strbuf_append(out, obj.data, obj.len);
+		if (expand)
+			store_intent_json(out, pi, 1);
+		else
+			strbuf_append(out, obj.data, obj.len);
 	} else {
 		/* As with Stripe: the method is let go, the intent waits. */
 		store_failed++;
 		pi->status = STORE_REQUIRES_PAYMENT_METHOD;
 		pi->pm = NULL;
-		store_intent_json(&obj, pi);
+		store_intent_json(&obj, pi, 0);
 		store_event(pi, "payment_intent.payment_failed", &obj);
 		d = stripe_decline(pi->last_error);
 		res->status = 402;
@@ -489,13 +499,16 @@ store_pm_details_json(struct strbuf *b, const struct store_pm *pm)
 	} else {
 		strbuf_appendf(b, "{\"type\":\"us_bank_account\","
 		    "\"us_bank_account\":{\"bank_name\":\"STRIPE TEST BANK\","
-		    "\"last4\":\"%s\",\"routing_number\":\"%s\"}}",
-		    pm->bank.last4, pm->bank.routing);
+		    "\"last4\":\"%s\",\"account_holder_type\":\"%s\","
+		    "\"routing_number\":\"%s\"}}", pm->bank.last4,
+		    pm->bank.holder_type, pm->bank.routing);
 	}
 }
 
+/* expand: latest_charge is the Charge itself, not its id. */
 static void
-store_intent_json(struct strbuf *b, const struct store_intent *pi)
+store_intent_json(struct strbuf *b, const struct store_intent *pi,
+    int expand)
 {
 	const struct stripe_decline	*d;
 	const struct store_pm		*known;
@@ -512,7 +525,10 @@ store_intent_json(struct strbuf *b, const struct store_intent *pi)
 	    (long long)pi->created);
 	json_str(b, pi->pm != NULL ? pi->pm->id : NULL);
 	strbuf_appends(b, ",\"latest_charge\":");
-	json_str(b, pi->charge[0] != '\0' ? pi->charge : NULL);
+	if (expand && pi->charge[0] != '\0')
+		store_charge_json(b, pi);
+	else
+		json_str(b, pi->charge[0] != '\0' ? pi->charge : NULL);
 	strbuf_appendf(b, ",\"payment_method_types\":[\"%s\"]",
 	    known == NULL || known->is_card ? "card" : "us_bank_account");
 	strbuf_appends(b, ",\"description\":");
@@ -536,7 +552,10 @@ store_intent_json(struct strbuf *b, const struct store_intent *pi)
 		strbuf_appends(b, "}");
 	}
 
-	/* Not where Stripe puts it (the charge): see README. */
+	/*
+	 * Deprecated: not where Stripe puts it (the charge, which
+	 * expand[]=latest_charge gives); kept while the portal reads it.
+	 */
 	strbuf_appends(b, ",\"payment_method_details\":");
 	if (pi->charge_pm == NULL)
 		strbuf_appends(b, "null");
@@ -545,19 +564,30 @@ store_intent_json(struct strbuf *b, const struct store_intent *pi)
 	strbuf_appends(b, "}");
 }
 
+/* The intent's latest charge: a failed one if the intent has an error. */
 static void
 store_charge_json(struct strbuf *b, const struct store_intent *pi)
 {
+	const struct stripe_decline	*d;
+	int				 paid;
+
+	paid = pi->last_error == STRIPE_SUCCEED;
 	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"charge\","
 	    "\"amount\":%lld,\"amount_captured\":%lld,\"amount_refunded\":%lld,"
-	    "\"currency\":\"%s\",\"paid\":true,\"refunded\":%s,"
-	    "\"status\":\"succeeded\",\"payment_intent\":\"%s\","
+	    "\"currency\":\"%s\",\"paid\":%s,\"refunded\":%s,"
+	    "\"status\":\"%s\",\"payment_intent\":\"%s\","
 	    "\"payment_method\":\"%s\",\"payment_method_details\":",
-	    pi->charge, (long long)pi->amount, (long long)pi->amount,
-	    (long long)pi->refunded, pi->currency,
-	    pi->refunded == pi->amount ? "true" : "false", pi->id,
-	    pi->charge_pm->id);
+	    pi->charge, (long long)pi->amount,
+	    (long long)(paid ? pi->amount : 0), (long long)pi->refunded,
+	    pi->currency, paid ? "true" : "false",
+	    paid && pi->refunded == pi->amount ? "true" : "false",
+	    paid ? "succeeded" : "failed", pi->id, pi->charge_pm->id);
 	store_pm_details_json(b, pi->charge_pm);
+	d = stripe_decline(pi->last_error);
+	strbuf_appends(b, ",\"failure_code\":");
+	json_str(b, d->code);
+	strbuf_appends(b, ",\"failure_message\":");
+	json_str(b, d->message);
 	strbuf_appends(b, "}");
 }
 
@@ -599,7 +629,7 @@ store_fail(struct store_result *res, struct strbuf *out, int status,
 	    "invalid_request_error", code, NULL, param, msg);
 	if (pi != NULL) {
 		strbuf_appends(out, ",\"payment_intent\":");
-		store_intent_json(out, pi);
+		store_intent_json(out, pi, 0);
 	}
 	strbuf_appends(out, "}}");
 }

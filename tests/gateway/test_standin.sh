@@ -335,6 +335,69 @@ check "a declined intent succeeds with another method" \
 req GET /v1/nothing_here -H "$(sk)"
 check "unknown route: 404" is "$code" 404
 
+# --- expand[]=latest_charge: the Charge inline instead of its id.
+charge_of() {
+	printf '%s' "$body" | sed -n 's/.*"latest_charge":"\(ch_[^"]*\)".*/\1/p'
+}
+pay "$pm" 1900 -d 'expand[]=latest_charge'
+xpi=$(first_id)
+check "expand on create: 200" is "$code" 200
+check "expand on create: the charge inline" \
+    has '"latest_charge":{"id":"ch_' '"object":"charge","amount":1900,' \
+    '"amount_captured":1900,"amount_refunded":0,"currency":"usd",' \
+    '"paid":true,"refunded":false,"status":"succeeded",' \
+    "\"payment_intent\":\"$xpi\",\"payment_method\":\"$pm\"," \
+    '"payment_method_details":{"type":"card","card":{"brand":"visa",' \
+    '"last4":"4242","exp_month":12,"exp_year":2030}}'
+req GET "/v1/payment_intents/$xpi" -H "$(sk)"
+xch=$(charge_of)
+check "without expand: latest_charge is an id" test -n "$xch"
+req GET "/v1/payment_intents/$xpi?expand[]=latest_charge" -g -H "$(sk)"
+check "expand on retrieve" has "\"latest_charge\":{\"id\":\"$xch\"," \
+    '"object":"charge"'
+req GET "/v1/payment_intents/$xpi?expand%5B0%5D=latest_charge" -H "$(sk)"
+check "expand[0], escaped, on retrieve" \
+    has "\"latest_charge\":{\"id\":\"$xch\","
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.succeeded.*$xpi" 1 5
+check "expand: the event keeps the id" \
+    grep -q "payment_intent.succeeded.*\"latest_charge\":\"$xch\"" "$hooks1"
+req GET "/v1/payment_intents/$xpi?expand[]=customer" -g -H "$(sk)"
+check "expand customer: 400" is "$code" 400
+check "expand customer: names expand[0]" \
+    has '"type":"invalid_request_error","param":"expand[0]"'
+req GET "/v1/payment_intents/$xpi?expand[]=latest_charge&expand[]=x" -g \
+    -H "$(sk)"
+check "a second bad expand names expand[1]" has '"param":"expand[1]"'
+req GET "/v1/payment_intents/$xpi?limit=3" -H "$(sk)"
+check "retrieve refuses unknown query parameters" \
+    has '"code":"parameter_unknown","param":"limit"'
+charges=$(state_num charges)
+pay "$pm" 1900 -d 'expand[]=payment_method'
+check "expand payment_method on create: 400 expand[0]" \
+    has '"param":"expand[0]"'
+check "... and nothing charged" is "$(state_num charges)" "$charges"
+req GET "/v1/payment_intents/$failed_pi?expand[]=latest_charge" -g -H "$(sk)"
+check "expand a declined intent: a failed charge" \
+    has '"amount_captured":0,' '"paid":false,"refunded":false,"status":"failed",' \
+    '"failure_code":"processing_error","failure_message":"An error occurred'
+pay "$bank_ok" 2600 -d 'expand[]=latest_charge'
+check "expand a bank debit" has '"payment_method_details":{' \
+    '"type":"us_bank_account","us_bank_account":{' \
+    '"bank_name":"STRIPE TEST BANK","last4":"6789",' \
+    '"account_holder_type":"individual","routing_number":"110000000"}}'
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+    -d "payment_method=$pm" -d 'expand[]=latest_charge'
+xpi=$(first_id)
+check "expand before any charge: null" has '"latest_charge":null'
+req POST "/v1/payment_intents/$xpi/confirm" -H "$(sk)" \
+    -d 'expand[]=latest_charge'
+check "expand on confirm" has '"latest_charge":{"id":"ch_' \
+    "\"payment_intent\":\"$xpi\""
+pay "$pm" 2700 -H "Idempotency-Key: expand-1"
+pay "$pm" 2700 -H "Idempotency-Key: expand-1" -d 'expand[]=latest_charge'
+check "expand is part of the idempotency fingerprint" \
+    has '"type":"idempotency_error"'
+
 # --- Idempotency
 charges=$(state_num charges)
 pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
