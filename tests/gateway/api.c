@@ -46,6 +46,7 @@ static int	 api_pm_bank(struct api_call *, struct store_pm_input *);
 static void	 api_intent_create(struct api_call *);
 static void	 api_intent_confirm(struct api_call *);
 static void	 api_intent_get(struct api_call *);
+static void	 api_intent_cancel(struct api_call *);
 static void	 api_refund_create(struct api_call *);
 
 static const struct api_route	*api_route(const struct http_request *,
@@ -69,6 +70,7 @@ static const struct api_route api_routes[] = {
 	{ "POST", "/v1/payment_methods", NULL, 1, api_pm_create },
 	{ "POST", "/v1/payment_intents", NULL, 0, api_intent_create },
 	{ "POST", "/v1/payment_intents/", "/confirm", 0, api_intent_confirm },
+	{ "POST", "/v1/payment_intents/", "/cancel", 0, api_intent_cancel },
 	{ "GET", "/v1/payment_intents/", "", 0, api_intent_get },
 	{ "POST", "/v1/refunds", NULL, 0, api_refund_create },
 };
@@ -578,6 +580,30 @@ api_intent_get(struct api_call *c)
 	if (!api_expand(c, &expand) || !api_unknown(c))
 		return;
 	store_intent_get(c->id, expand, &c->result, &c->resp->body);
+	c->resp->status = c->result.status;
+}
+
+static void
+api_intent_cancel(struct api_call *c)
+{
+	const char	*reason;
+	int		 expand;
+
+	reason = params_get(&c->params, "cancellation_reason");
+	if (!api_expand(c, &expand) || !api_unknown(c))
+		return;
+	if (reason != NULL && strcmp(reason, "duplicate") != 0 &&
+	    strcmp(reason, "fraudulent") != 0 &&
+	    strcmp(reason, "requested_by_customer") != 0 &&
+	    strcmp(reason, "abandoned") != 0) {
+		api_fail(c->resp, 400, "invalid_request_error", NULL,
+		    "cancellation_reason", "Invalid cancellation_reason: must "
+		    "be one of duplicate, fraudulent, requested_by_customer, "
+		    "or abandoned.");
+		return;
+	}
+	store_intent_cancel(c->id, reason, expand, &c->result,
+	    &c->resp->body);
 	c->resp->status = c->result.status;
 }
 

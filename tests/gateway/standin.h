@@ -218,6 +218,8 @@ void	store_intent_confirm(const char *, const char *, int,
 	    struct store_result *, struct strbuf *);
 void	store_intent_get(const char *, int, struct store_result *,
 	    struct strbuf *);
+void	store_intent_cancel(const char *, const char *, int,
+	    struct store_result *, struct strbuf *);
 void	store_refund_create(const char *, int64_t, struct store_result *,
 	    struct strbuf *);
 void	store_state(struct strbuf *);

@@ -22,7 +22,8 @@
 enum store_status {
 	STORE_REQUIRES_PAYMENT_METHOD,
 	STORE_REQUIRES_CONFIRMATION,
-	STORE_SUCCEEDED
+	STORE_SUCCEEDED,
+	STORE_CANCELED
 };
 
 struct store_pm {
@@ -53,14 +54,20 @@ struct store_intent {
 	size_t			 nmeta;
 	char			*last_event;	/* kept for resend */
 	time_t			 created;
+	time_t			 canceled_at;
+	char			 cancellation_reason[32];	/* or "" */
 };
 
 static struct store_pm		*store_pm_find(const char *);
 static struct store_intent	*store_intent_find(const char *);
+static struct store_intent	*store_intent_known(const char *,
+				    struct store_result *, struct strbuf *);
 static void	 store_charge(struct store_intent *, int,
 		    struct store_result *, struct strbuf *);
 static void	 store_event(struct store_intent *, const char *,
 		    const struct strbuf *);
+static void	 store_announce(struct store_intent *, const char *, int,
+		    struct store_result *, struct strbuf *);
 static void	 store_pm_json(struct strbuf *, const struct store_pm *);
 static void	 store_pm_details_json(struct strbuf *,
 		    const struct store_pm *);
@@ -80,6 +87,7 @@ static const char *const store_status_names[] = {
 	[STORE_REQUIRES_PAYMENT_METHOD] = "requires_payment_method",
 	[STORE_REQUIRES_CONFIRMATION] = "requires_confirmation",
 	[STORE_SUCCEEDED] = "succeeded",
+	[STORE_CANCELED] = "canceled",
 };
 
 static pthread_mutex_t		 store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -235,16 +243,19 @@ store_intent_confirm(const char *id, const char *pm_id, int expand,
 	struct store_pm		*pm;
 
 	pthread_mutex_lock(&store_lock);
-	if ((pi = store_intent_find(id)) == NULL) {
-		store_fail(res, out, 404, "resource_missing", "intent", NULL,
-		    "No such payment_intent: '%s'", id);
+	if ((pi = store_intent_known(id, res, out)) == NULL)
 		goto out;
-	}
 	if (pi->status == STORE_SUCCEEDED) {
 		store_fail(res, out, 400, "payment_intent_unexpected_state",
 		    NULL, pi, "You cannot confirm this PaymentIntent because "
 		    "it has already succeeded after being previously "
 		    "confirmed.");
+		goto out;
+	}
+	if (pi->status == STORE_CANCELED) {
+		store_fail(res, out, 400, "payment_intent_unexpected_state",
+		    NULL, pi, "You cannot confirm this PaymentIntent because "
+		    "it has a status of canceled.");
 		goto out;
 	}
 	if (pm_id != NULL) {
@@ -274,13 +285,44 @@ store_intent_get(const char *id, int expand, struct store_result *res,
 	struct store_intent	*pi;
 
 	pthread_mutex_lock(&store_lock);
-	if ((pi = store_intent_find(id)) == NULL) {
-		store_fail(res, out, 404, "resource_missing", "intent", NULL,
-		    "No such payment_intent: '%s'", id);
-	} else {
+	if ((pi = store_intent_known(id, res, out)) != NULL) {
 		res->status = 200;
 		store_intent_json(out, pi, expand);
 	}
+	pthread_mutex_unlock(&store_lock);
+}
+
+/*
+ * Of Stripe's cancelable states (requires_payment_method,
+ * requires_confirmation, requires_action, and requires_capture with manual
+ * capture) only the first two occur here. reason may be NULL.
+ */
+void
+store_intent_cancel(const char *id, const char *reason, int expand,
+    struct store_result *res, struct strbuf *out)
+{
+	struct store_intent	*pi;
+
+	pthread_mutex_lock(&store_lock);
+	if ((pi = store_intent_known(id, res, out)) == NULL)
+		goto out;
+	if (pi->status != STORE_REQUIRES_PAYMENT_METHOD &&
+	    pi->status != STORE_REQUIRES_CONFIRMATION) {
+		store_fail(res, out, 400, "payment_intent_unexpected_state",
+		    NULL, pi, "You cannot cancel this PaymentIntent because "
+		    "it has a status of %s. Only a PaymentIntent with one of "
+		    "the following statuses may be canceled: "
+		    "requires_payment_method, requires_capture, "
+		    "requires_confirmation, requires_action.",
+		    store_status_names[pi->status]);
+		goto out;
+	}
+	pi->status = STORE_CANCELED;
+	pi->canceled_at = time(NULL);
+	(void)snprintf(pi->cancellation_reason,
+	    sizeof(pi->cancellation_reason), "%s", reason != NULL ? reason : "");
+	store_announce(pi, "payment_intent.canceled", expand, res, out);
+out:
 	pthread_mutex_unlock(&store_lock);
 }
 
@@ -408,13 +450,7 @@ store_charge(struct store_intent *pi, int expand, struct store_result *res,
 	if (pi->last_error == STRIPE_SUCCEED) {
 		store_succeeded++;
 		pi->status = STORE_SUCCEEDED;
-		store_intent_json(&obj, pi, 0);
-		store_event(pi, "payment_intent.succeeded", &obj);
-		res->status = 200;
-		if (expand)
-			store_intent_json(out, pi, 1);
-		else
-			strbuf_append(out, obj.data, obj.len);
+		store_announce(pi, "payment_intent.succeeded", expand, res, out);
 	} else {
 		/* As with Stripe: the method is let go, the intent waits. */
 		store_failed++;
@@ -460,6 +496,27 @@ store_event(struct store_intent *pi, const char *type, const struct strbuf *obj)
 	free(pi->last_event);
 	pi->last_event = ev.data;
 	webhook_enqueue(ev.data, ev.len);
+}
+
+/*
+ * A change that the intent itself answers: the event carries it as it
+ * now is, and so does the 200 answer, expanded if asked.
+ */
+static void
+store_announce(struct store_intent *pi, const char *type, int expand,
+    struct store_result *res, struct strbuf *out)
+{
+	struct strbuf	 obj;
+
+	strbuf_init(&obj);
+	store_intent_json(&obj, pi, 0);
+	store_event(pi, type, &obj);
+	res->status = 200;
+	if (expand)
+		store_intent_json(out, pi, 1);
+	else
+		strbuf_append(out, obj.data, obj.len);
+	strbuf_free(&obj);
 }
 
 static void
@@ -516,12 +573,20 @@ store_intent_json(struct strbuf *b, const struct store_intent *pi,
 	known = pi->pm != NULL ? pi->pm : pi->charge_pm;
 	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"payment_intent\","
 	    "\"amount\":%lld,\"amount_received\":%lld,\"currency\":\"%s\","
-	    "\"status\":\"%s\",\"capture_method\":\"automatic\","
-	    "\"confirmation_method\":\"automatic\",\"created\":%lld,"
-	    "\"livemode\":false,\"payment_method\":",
+	    "\"status\":\"%s\",\"canceled_at\":",
 	    pi->id, (long long)pi->amount,
 	    (long long)(pi->status == STORE_SUCCEEDED ? pi->amount : 0),
-	    pi->currency, store_status_names[pi->status],
+	    pi->currency, store_status_names[pi->status]);
+	if (pi->status == STORE_CANCELED)
+		strbuf_appendf(b, "%lld", (long long)pi->canceled_at);
+	else
+		strbuf_appends(b, "null");
+	strbuf_appends(b, ",\"cancellation_reason\":");
+	json_str(b, pi->cancellation_reason[0] != '\0' ?
+	    pi->cancellation_reason : NULL);
+	strbuf_appendf(b, ",\"capture_method\":\"automatic\","
+	    "\"confirmation_method\":\"automatic\",\"created\":%lld,"
+	    "\"livemode\":false,\"payment_method\":",
 	    (long long)pi->created);
 	json_str(b, pi->pm != NULL ? pi->pm->id : NULL);
 	strbuf_appends(b, ",\"latest_charge\":");
@@ -644,6 +709,19 @@ static struct store_intent *
 store_intent_find(const char *id)
 {
 	return (hash_get(&store_intent_index, id));
+}
+
+/* The intent the path names, or NULL with a 404 answered. */
+static struct store_intent *
+store_intent_known(const char *id, struct store_result *res,
+    struct strbuf *out)
+{
+	struct store_intent	*pi;
+
+	if ((pi = store_intent_find(id)) == NULL)
+		store_fail(res, out, 404, "resource_missing", "intent", NULL,
+		    "No such payment_intent: '%s'", id);
+	return (pi);
 }
 
 /* NULL stays NULL; running out of memory drops an optional field. */

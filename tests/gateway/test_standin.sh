@@ -59,6 +59,8 @@ has() {
 	done
 }
 lacks() { ! has "$1"; }
+# matches ERE: the body matches the extended regular expression.
+matches() { printf '%s' "$body" | grep -Eq -- "$1"; }
 header() { tr -d '\r' < "$work/head" | grep -qi "^$1\$"; }
 noheader() { ! tr -d '\r' < "$work/head" | grep -qi "^$1"; }
 first_id() { printf '%s' "$body" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'; }
@@ -398,6 +400,61 @@ pay "$pm" 2700 -H "Idempotency-Key: expand-1" -d 'expand[]=latest_charge'
 check "expand is part of the idempotency fingerprint" \
     has '"type":"idempotency_error"'
 
+# --- Cancel
+req POST /v1/payment_intents -H "$(sk)" -d amount=3100 -d currency=usd \
+    -d "payment_method=$pm"
+cpi=$(first_id)
+check "a new intent: not canceled" \
+    has '"canceled_at":null,"cancellation_reason":null'
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)" \
+    -H "Idempotency-Key: cancel-1" -d cancellation_reason=requested_by_customer
+check "cancel: 200" is "$code" 200
+check "cancel: canceled, when and why" \
+    matches "^\\{\"id\":\"$cpi\".*\"status\":\"canceled\",\"canceled_at\":[0-9]+,\"cancellation_reason\":\"requested_by_customer\","
+canceled=$body
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)" \
+    -H "Idempotency-Key: cancel-1" -d cancellation_reason=requested_by_customer
+check "cancel replays under its key" header "Idempotent-Replayed: true"
+check "... the same answer" is "$body" "$canceled"
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.canceled.*$cpi" 1 5
+check "webhook payment_intent.canceled" is "$?" 0
+req GET "/v1/payment_intents/$cpi" -H "$(sk)"
+check "retrieve a canceled intent" has '"status":"canceled"'
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)"
+check "cancel twice: 400" is "$code" 400
+check "cancel twice: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"' 'status of canceled'
+req POST "/v1/payment_intents/$cpi/confirm" -H "$(sk)"
+check "confirm a canceled intent: 400" is "$code" 400
+check "confirm a canceled intent: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$cpi"
+check "refund a canceled intent: not refundable" \
+    has '"code":"charge_not_refundable"'
+req POST "/v1/payment_intents/$pi_ok/cancel" -H "$(sk)"
+check "cancel a succeeded intent: 400" is "$code" 400
+check "cancel a succeeded intent: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"' 'status of succeeded'
+req POST /v1/payment_intents/pi_missing/cancel -H "$(sk)"
+check "cancel an unknown intent: 404" is "$code" 404
+check "cancel an unknown intent: resource_missing" \
+    has '"code":"resource_missing"'
+req POST "/v1/payment_intents/$failed_pi/cancel" -H "$(sk)" \
+    -d cancellation_reason=because
+check "cancel: bad reason names it" \
+    has '"type":"invalid_request_error","param":"cancellation_reason"'
+req POST "/v1/payment_intents/$failed_pi/cancel" -H "$(sk)" \
+    -d 'expand[]=latest_charge'
+check "cancel a declined intent, no reason" \
+    has '"status":"canceled","canceled_at":' '"cancellation_reason":null'
+check "cancel takes expand[]" \
+    has '"latest_charge":{"id":"ch_' '"status":"failed"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=3200 -d currency=usd
+req POST "/v1/payment_intents/$(first_id)/cancel" -H "$(sk)" \
+    -d cancellation_reason=abandoned
+check "cancel an intent without a method" \
+    has '"status":"canceled"' '"cancellation_reason":"abandoned"'
+
 # --- Idempotency
 charges=$(state_num charges)
 pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
@@ -581,8 +638,6 @@ check "control: malformed body names the field" \
     has 'Malformed form body: field 1: invalid percent-encoding.'
 
 # --- SMS (Twilio's Messages API)
-# matches ERE: the body matches the extended regular expression.
-matches() { printf '%s' "$body" | grep -Eq -- "$1"; }
 # sms [curl args]: POST a message with the right credentials.
 sms() { req POST "$SMS_PATH" -u "$TW_SID:$TW_TOKEN" "$@"; }
 sms_sid() { printf '%s' "$body" | sed -n 's/.*"sid":"\(SM[0-9a-f]*\)".*/\1/p'; }
@@ -814,6 +869,8 @@ curl -s "$base/_control/state" > "$work/state"
 check "state lists intents with metadata" \
     grep -q '"metadata":{"attempt":"att_test"}' "$work/state"
 check "state counts refunds" grep -q '"refunds":2,' "$work/state"
+check "state shows canceled intents" \
+    grep -q '"status":"canceled","idempotency_key"' "$work/state"
 check "state counts webhooks" grep -q '"webhooks_sent":[1-9]' "$work/state"
 
 # --- Stop cleanly: SIGTERM, exit 0, no sanitizer report.
