@@ -165,6 +165,8 @@ int		 stripe_amount(const char *, int64_t *);
 #define STORE_MAX_META_KEY	40	/* Stripe's limits */
 #define STORE_MAX_META_VALUE	500
 #define STORE_MAX_NAME		128
+#define STORE_MAX_CLAUSES	10	/* in a search query, as Stripe */
+#define STORE_MAX_LIMIT		100
 
 struct store_card {
 	char		 brand[16];
@@ -202,6 +204,15 @@ struct store_intent_input {
 	int		 expand_charge;		/* expand[]=latest_charge */
 };
 
+/* metadata['key']:'value' AND ...: every clause must match. */
+struct store_search {
+	char		 keys[STORE_MAX_CLAUSES][STORE_MAX_META_KEY + 1];
+	char		 values[STORE_MAX_CLAUSES][STORE_MAX_META_VALUE + 1];
+	size_t		 nclauses;
+	size_t		 limit;
+	const char	*page;		/* a next_page, or NULL */
+};
+
 /* What an operation did, so the caller can apply drop_after_charge. */
 struct store_result {
 	int		 status;
@@ -219,6 +230,8 @@ void	store_intent_confirm(const char *, const char *, int,
 void	store_intent_get(const char *, int, struct store_result *,
 	    struct strbuf *);
 void	store_intent_cancel(const char *, const char *, int,
+	    struct store_result *, struct strbuf *);
+void	store_intent_search(const struct store_search *,
 	    struct store_result *, struct strbuf *);
 void	store_refund_create(const char *, int64_t, struct store_result *,
 	    struct strbuf *);

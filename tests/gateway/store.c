@@ -52,6 +52,7 @@ struct store_intent {
 	char			*meta_keys[STORE_MAX_METADATA];
 	char			*meta_values[STORE_MAX_METADATA];
 	size_t			 nmeta;
+	size_t			 seq;		/* in store_intents */
 	char			*last_event;	/* kept for resend */
 	time_t			 created;
 	time_t			 canceled_at;
@@ -77,6 +78,8 @@ static void	 store_charge_json(struct strbuf *,
 		    const struct store_intent *);
 static void	 store_metadata_json(struct strbuf *,
 		    const struct store_intent *);
+static int	 store_matches(const struct store_intent *,
+		    const struct store_search *);
 static void	 store_fail(struct store_result *, struct strbuf *, int,
 		    const char *, const char *, const struct store_intent *,
 		    const char *, ...) __attribute__((format(printf, 7, 8)));
@@ -219,6 +222,7 @@ store_intent_create(const struct store_intent_input *in,
 		}
 		pi->nmeta++;
 	}
+	pi->seq = store_nintents;
 	store_intents[store_nintents++] = pi;
 
 	if (in->confirm) {
@@ -322,6 +326,56 @@ store_intent_cancel(const char *id, const char *reason, int expand,
 	(void)snprintf(pi->cancellation_reason,
 	    sizeof(pi->cancellation_reason), "%s", reason != NULL ? reason : "");
 	store_announce(pi, "payment_intent.canceled", expand, res, out);
+out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+/*
+ * Newest first. A next_page is the id of the last intent of a page, so
+ * the next one goes on with those made before it. The walk is linear, as
+ * a search is rare next to lookups by id.
+ */
+void
+store_intent_search(const struct store_search *q, struct store_result *res,
+    struct strbuf *out)
+{
+	const struct store_intent	*found[STORE_MAX_LIMIT + 1];
+	struct store_intent		*pi;
+	size_t				 i, n;
+
+	pthread_mutex_lock(&store_lock);
+	i = store_nintents;
+	if (q->page != NULL) {
+		if ((pi = store_intent_find(q->page)) == NULL) {
+			store_fail(res, out, 400, NULL, "page", NULL,
+			    "Invalid page: '%s'", q->page);
+			goto out;
+		}
+		i = pi->seq;
+	}
+	/* One more than the limit tells whether there is more. */
+	for (n = 0; i > 0 && n <= q->limit; i--) {
+		if (store_matches(store_intents[i - 1], q))
+			found[n++] = store_intents[i - 1];
+	}
+
+	res->status = 200;
+	strbuf_appendf(out, "{\"object\":\"search_result\","
+	    "\"url\":\"/v1/payment_intents/search\",\"has_more\":%s,"
+	    "\"next_page\":", n > q->limit ? "true" : "false");
+	if (n > q->limit) {
+		n = q->limit;
+		json_str(out, found[n - 1]->id);
+	} else {
+		strbuf_appends(out, "null");
+	}
+	strbuf_appends(out, ",\"data\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_appends(out, ",");
+		store_intent_json(out, found[i], 0);
+	}
+	strbuf_appends(out, "]}");
 out:
 	pthread_mutex_unlock(&store_lock);
 }
@@ -670,6 +724,24 @@ store_metadata_json(struct strbuf *b, const struct store_intent *pi)
 		json_str(b, pi->meta_values[i]);
 	}
 	strbuf_appends(b, "}");
+}
+
+/* Every clause names a metadata key the intent has, with that value. */
+static int
+store_matches(const struct store_intent *pi, const struct store_search *q)
+{
+	size_t		 c, i;
+
+	for (c = 0; c < q->nclauses; c++) {
+		for (i = 0; i < pi->nmeta; i++) {
+			if (strcmp(pi->meta_keys[i], q->keys[c]) == 0)
+				break;
+		}
+		if (i == pi->nmeta || strcmp(pi->meta_values[i],
+		    q->values[c]) != 0)
+			return (0);
+	}
+	return (1);
 }
 
 /*

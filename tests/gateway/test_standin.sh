@@ -455,6 +455,90 @@ req POST "/v1/payment_intents/$(first_id)/cancel" -H "$(sk)" \
 check "cancel an intent without a method" \
     has '"status":"canceled"' '"cancellation_reason":"abandoned"'
 
+# --- Search
+# search QUERY [curl args]: GET /v1/payment_intents/search.
+search() {
+	search_q=$1
+	shift
+	req GET /v1/payment_intents/search -G -H "$(sk)" \
+	    --data-urlencode "query=$search_q" "$@"
+}
+# ids: the ids of the intents in a search result, in order, on one line.
+ids() {
+	printf '%s' "$body" | grep -o '{"id":"pi_[^"]*"' | cut -d'"' -f4 |
+	    tr '\n' ' '
+}
+# order TAG [metadata args]: an intent with metadata[order]=TAG; id in $id.
+order() {
+	order_tag=$1
+	shift
+	req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+	    -d "metadata[order]=$order_tag" "$@"
+	id=$(first_id)
+}
+order ord-A
+sa1=$id
+order ord-B
+order ord-A -d "metadata[lane]=x"
+sa2=$id
+order ord-A -d "metadata[note]=it's \"here\""
+sa3=$id
+search "metadata['order']:'ord-A'"
+check "search: 200" is "$code" 200
+check "search: a search_result" has '{"object":"search_result",' \
+    '"url":"/v1/payment_intents/search","has_more":false,' \
+    '"next_page":null,"data":[{"id":"pi_'
+check "search: the three, newest first" is "$(ids)" "$sa3 $sa2 $sa1 "
+search 'metadata["order"]:"ord-B"'
+check "search: double quotes" has '"metadata":{"order":"ord-B"}'
+check "search: ... one" is "$(ids | wc -w)" 1
+search "metadata['order']:'ord-A' AND metadata['lane']:'x'"
+check "search: AND" is "$(ids)" "$sa2 "
+search "  metadata['lane']:'x'   AND  metadata['order']:'ord-A' "
+check "search: AND, any order, spaces" is "$(ids)" "$sa2 "
+search "metadata['note']:'it\\'s \"here\"'"
+check "search: an escaped quote" is "$(ids)" "$sa3 "
+search "metadata['order']:'ord-C'"
+check "search: no match" has '"has_more":false,"next_page":null,"data":[]}'
+search "metadata['order']:'ord-A'" -d limit=2
+check "search: limit=2" is "$(ids)" "$sa3 $sa2 "
+check "search: has_more, next_page" \
+    has "\"has_more\":true,\"next_page\":\"$sa2\","
+search "metadata['order']:'ord-A'" -d limit=2 -d "page=$sa2"
+check "search: the next page" is "$(ids)" "$sa1 "
+check "search: ... the last" has '"has_more":false,"next_page":null,'
+search "metadata['order']:'ord-A'" -d limit=100
+check "search: limit=100" is "$(ids)" "$sa3 $sa2 $sa1 "
+for bad in 0 101 x -1; do
+	search "metadata['order']:'ord-A'" -d "limit=$bad"
+	check "search: limit=$bad: 400 naming limit" \
+	    has '"type":"invalid_request_error","param":"limit"'
+done
+for bad in "metadata['order']='ord-A'" "order:'ord-A'" \
+    "metadata['order']:ord-A" "metadata['order':'ord-A'" \
+    "metadata['order']:'ord-A" "metadata['']:'x'" \
+    "metadata['order']:'ord-A' OR metadata['lane']:'x'" \
+    "metadata['order']:'ord-A' AND" "metadata['order']:'ord-A'AND metadata['lane']:'x'" \
+    "metadata['order']:'ord-A' and metadata['lane']:'x'" \
+    "$(printf "metadata['k']:'v' AND %.0s" $(seq 10))metadata['k']:'v'"; do
+	search "$bad"
+	check "search: $bad: 400 naming query" is "$code" 400
+	check "search: $bad: invalid_request_error" \
+	    has '"type":"invalid_request_error","param":"query"'
+done
+search "$(printf "metadata['k']:'v' AND %.0s" $(seq 9))metadata['k']:'v'"
+check "search: ten clauses are allowed" is "$code" 200
+req GET /v1/payment_intents/search -H "$(sk)"
+check "search without a query: parameter_missing, not a lookup" \
+    has '"code":"parameter_missing","param":"query"'
+search "metadata['order']:'ord-A'" -d "page=pi_nope"
+check "search: unknown page: 400" has '"param":"page"'
+search "metadata['order']:'ord-A'" -d "expand[]=latest_charge"
+check "search: unknown parameters refused" has '"code":"parameter_unknown"'
+req GET /v1/payment_intents/search -G -H "Authorization: Bearer $PK" \
+    --data-urlencode "query=metadata['order']:'ord-A'"
+check "search: not with the publishable key" is "$code" 401
+
 # --- Idempotency
 charges=$(state_num charges)
 pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
