@@ -49,6 +49,7 @@ static void	 api_intent_get(struct api_call *);
 static void	 api_intent_cancel(struct api_call *);
 static void	 api_intent_search(struct api_call *);
 static void	 api_refund_create(struct api_call *);
+static void	 api_refund_get(struct api_call *);
 
 static const struct api_route	*api_route(const struct http_request *,
 				    char *, size_t);
@@ -78,6 +79,7 @@ static const struct api_route api_routes[] = {
 	{ "GET", "/v1/payment_intents/search", NULL, 0, api_intent_search },
 	{ "GET", "/v1/payment_intents/", "", 0, api_intent_get },
 	{ "POST", "/v1/refunds", NULL, 0, api_refund_create },
+	{ "GET", "/v1/refunds/", "", 0, api_refund_get },
 };
 
 static char	*api_secret;
@@ -770,7 +772,16 @@ api_refund_create(struct api_call *c)
 		    "requested_by_customer.");
 		return;
 	}
-	store_refund_create(pi, n, &c->result, &c->resp->body);
+	store_refund_create(pi, n, reason, &c->result, &c->resp->body);
+	c->resp->status = c->result.status;
+}
+
+static void
+api_refund_get(struct api_call *c)
+{
+	if (!api_unknown(c))
+		return;
+	store_refund_get(c->id, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
 }
 

@@ -233,7 +233,9 @@ void	store_intent_cancel(const char *, const char *, int,
 	    struct store_result *, struct strbuf *);
 void	store_intent_search(const struct store_search *,
 	    struct store_result *, struct strbuf *);
-void	store_refund_create(const char *, int64_t, struct store_result *,
+void	store_refund_create(const char *, int64_t, const char *,
+	    struct store_result *, struct strbuf *);
+void	store_refund_get(const char *, struct store_result *,
 	    struct strbuf *);
 void	store_state(struct strbuf *);
 int	store_resend(const char *);

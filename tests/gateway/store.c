@@ -59,6 +59,21 @@ struct store_intent {
 	char			 cancellation_reason[32];	/* or "" */
 };
 
+struct store_refund {
+	char				 id[STRIPE_ID_LEN];
+	const struct store_intent	*pi;
+	int64_t				 amount;
+	char				 reason[32];	/* or "" */
+	time_t				 created;
+};
+
+/* store_new() writes each object's id at its start. */
+_Static_assert(offsetof(struct store_pm, id) == 0, "id first");
+_Static_assert(offsetof(struct store_intent, id) == 0, "id first");
+_Static_assert(offsetof(struct store_refund, id) == 0, "id first");
+
+static void	*store_new(size_t, size_t, struct hash *, const char *,
+		    struct store_result *, struct strbuf *);
 static struct store_pm		*store_pm_find(const char *);
 static struct store_intent	*store_intent_find(const char *);
 static struct store_intent	*store_intent_known(const char *,
@@ -78,6 +93,8 @@ static void	 store_charge_json(struct strbuf *,
 		    const struct store_intent *);
 static void	 store_metadata_json(struct strbuf *,
 		    const struct store_intent *);
+static void	 store_refund_json(struct strbuf *,
+		    const struct store_refund *);
 static int	 store_matches(const struct store_intent *,
 		    const struct store_search *);
 static void	 store_fail(struct store_result *, struct strbuf *, int,
@@ -100,19 +117,24 @@ static struct hash		 store_pm_index;
 static struct store_intent	**store_intents;
 static size_t			 store_nintents;
 static struct hash		 store_intent_index;
+static struct store_refund	**store_refunds;
+static size_t			 store_nrefunds;
+static struct hash		 store_refund_index;
 static uint64_t			 store_charges;
 static uint64_t			 store_succeeded;
 static uint64_t			 store_failed;
-static uint64_t			 store_refunds;
 
 int
 store_init(void)
 {
 	store_pms = calloc(STORE_MAX_OBJECTS, sizeof(*store_pms));
 	store_intents = calloc(STORE_MAX_OBJECTS, sizeof(*store_intents));
+	store_refunds = calloc(STORE_MAX_OBJECTS, sizeof(*store_refunds));
 	hash_init(&store_pm_index);
 	hash_init(&store_intent_index);
-	return (store_pms != NULL && store_intents != NULL);
+	hash_init(&store_refund_index);
+	return (store_pms != NULL && store_intents != NULL &&
+	    store_refunds != NULL);
 }
 
 void
@@ -124,13 +146,18 @@ store_cleanup(void)
 		free(store_pms[i]);
 	for (i = 0; i < store_nintents; i++)
 		store_intent_free(store_intents[i]);
+	for (i = 0; i < store_nrefunds; i++)
+		free(store_refunds[i]);
 	free(store_pms);
 	free(store_intents);
+	free(store_refunds);
 	hash_free(&store_pm_index);
 	hash_free(&store_intent_index);
+	hash_free(&store_refund_index);
 	store_pms = NULL;
 	store_intents = NULL;
-	store_npms = store_nintents = 0;
+	store_refunds = NULL;
+	store_npms = store_nintents = store_nrefunds = 0;
 }
 
 void
@@ -140,26 +167,16 @@ store_pm_create(const struct store_pm_input *in, struct store_result *res,
 	struct store_pm	*pm;
 
 	pthread_mutex_lock(&store_lock);
-	if (store_npms == STORE_MAX_OBJECTS ||
-	    (pm = calloc(1, sizeof(*pm))) == NULL) {
-		store_fail(res, out, 500, NULL, NULL, NULL,
-		    "The stand-in holds no more payment methods.");
+	if ((pm = store_new(sizeof(*pm), store_npms, &store_pm_index, "pm",
+	    res, out)) == NULL)
 		goto out;
-	}
-	stripe_id(pm->id, sizeof(pm->id), "pm");
+	store_pms[store_npms++] = pm;
 	pm->is_card = in->is_card;
 	pm->card = in->card;
 	pm->bank = in->bank;
 	memcpy(pm->name, in->name, sizeof(pm->name));
 	pm->outcome = in->outcome;
 	pm->created = time(NULL);
-	if (!hash_put(&store_pm_index, pm->id, pm)) {
-		free(pm);
-		store_fail(res, out, 500, NULL, NULL, NULL,
-		    "The stand-in is out of memory.");
-		goto out;
-	}
-	store_pms[store_npms++] = pm;
 
 	res->status = 200;
 	store_pm_json(out, pm);
@@ -188,19 +205,9 @@ store_intent_create(const struct store_intent_input *in,
 		    "PaymentIntent because it's missing a payment method.");
 		goto out;
 	}
-	if (store_nintents == STORE_MAX_OBJECTS ||
-	    (pi = calloc(1, sizeof(*pi))) == NULL) {
-		store_fail(res, out, 500, NULL, NULL, NULL,
-		    "The stand-in holds no more payment intents.");
+	if ((pi = store_new(sizeof(*pi), store_nintents, &store_intent_index,
+	    "pi", res, out)) == NULL)
 		goto out;
-	}
-	stripe_id(pi->id, sizeof(pi->id), "pi");
-	if (!hash_put(&store_intent_index, pi->id, pi)) {
-		free(pi);
-		store_fail(res, out, 500, NULL, NULL, NULL,
-		    "The stand-in is out of memory.");
-		goto out;
-	}
 	pi->amount = in->amount;
 	memcpy(pi->currency, in->currency, sizeof(pi->currency));
 	pi->pm = pm;
@@ -324,7 +331,8 @@ store_intent_cancel(const char *id, const char *reason, int expand,
 	pi->status = STORE_CANCELED;
 	pi->canceled_at = time(NULL);
 	(void)snprintf(pi->cancellation_reason,
-	    sizeof(pi->cancellation_reason), "%s", reason != NULL ? reason : "");
+	    sizeof(pi->cancellation_reason), "%s",
+	    reason != NULL ? reason : "");
 	store_announce(pi, "payment_intent.canceled", expand, res, out);
 out:
 	pthread_mutex_unlock(&store_lock);
@@ -380,14 +388,17 @@ out:
 	pthread_mutex_unlock(&store_lock);
 }
 
-/* amount < 0 refunds whatever has not been refunded yet. */
+/*
+ * amount < 0 refunds whatever has not been refunded yet; reason may be
+ * NULL.
+ */
 void
-store_refund_create(const char *pi_id, int64_t amount,
+store_refund_create(const char *pi_id, int64_t amount, const char *reason,
     struct store_result *res, struct strbuf *out)
 {
 	struct store_intent	*pi;
+	struct store_refund	*re;
 	struct strbuf		 charge;
-	char			 id[STRIPE_ID_LEN];
 	int64_t			 left;
 
 	pthread_mutex_lock(&store_lock);
@@ -415,24 +426,43 @@ store_refund_create(const char *pi_id, int64_t amount,
 		    (long long)left, pi->currency);
 		goto out;
 	}
+	if ((re = store_new(sizeof(*re), store_nrefunds, &store_refund_index,
+	    "re", res, out)) == NULL)
+		goto out;
+	store_refunds[store_nrefunds++] = re;
 	if (amount < 0)
 		amount = left;
 	pi->refunded += amount;
-	store_refunds++;
+	re->pi = pi;
+	re->amount = amount;
+	(void)snprintf(re->reason, sizeof(re->reason), "%s",
+	    reason != NULL ? reason : "");
+	re->created = time(NULL);
 
-	stripe_id(id, sizeof(id), "re");
 	res->status = 200;
-	strbuf_appendf(out, "{\"id\":\"%s\",\"object\":\"refund\","
-	    "\"amount\":%lld,\"charge\":\"%s\",\"currency\":\"%s\","
-	    "\"payment_intent\":\"%s\",\"status\":\"succeeded\","
-	    "\"created\":%lld}", id, (long long)amount,
-	    pi->charge, pi->currency, pi->id, (long long)time(NULL));
+	store_refund_json(out, re);
 
 	strbuf_init(&charge);
 	store_charge_json(&charge, pi);
 	store_event(pi, "charge.refunded", &charge);
 	strbuf_free(&charge);
 out:
+	pthread_mutex_unlock(&store_lock);
+}
+
+void
+store_refund_get(const char *id, struct store_result *res, struct strbuf *out)
+{
+	const struct store_refund	*re;
+
+	pthread_mutex_lock(&store_lock);
+	if ((re = hash_get(&store_refund_index, id)) == NULL) {
+		store_fail(res, out, 404, "resource_missing", "id", NULL,
+		    "No such refund: '%s'", id);
+	} else {
+		res->status = 200;
+		store_refund_json(out, re);
+	}
 	pthread_mutex_unlock(&store_lock);
 }
 
@@ -449,7 +479,7 @@ store_state(struct strbuf *out)
 	    (unsigned long long)store_charges,
 	    (unsigned long long)store_succeeded,
 	    (unsigned long long)store_failed,
-	    (unsigned long long)store_refunds);
+	    (unsigned long long)store_nrefunds);
 	for (i = 0; i < store_nintents; i++) {
 		pi = store_intents[i];
 		strbuf_appendf(out, "%s{\"id\":\"%s\",\"amount\":%lld,"
@@ -504,7 +534,8 @@ store_charge(struct store_intent *pi, int expand, struct store_result *res,
 	if (pi->last_error == STRIPE_SUCCEED) {
 		store_succeeded++;
 		pi->status = STORE_SUCCEEDED;
-		store_announce(pi, "payment_intent.succeeded", expand, res, out);
+		store_announce(pi, "payment_intent.succeeded", expand, res,
+		    out);
 	} else {
 		/* As with Stripe: the method is let go, the intent waits. */
 		store_failed++;
@@ -726,6 +757,18 @@ store_metadata_json(struct strbuf *b, const struct store_intent *pi)
 	strbuf_appends(b, "}");
 }
 
+static void
+store_refund_json(struct strbuf *b, const struct store_refund *re)
+{
+	strbuf_appendf(b, "{\"id\":\"%s\",\"object\":\"refund\","
+	    "\"amount\":%lld,\"charge\":\"%s\",\"currency\":\"%s\","
+	    "\"payment_intent\":\"%s\",\"status\":\"succeeded\","
+	    "\"reason\":", re->id, (long long)re->amount, re->pi->charge,
+	    re->pi->currency, re->pi->id);
+	json_str(b, re->reason[0] != '\0' ? re->reason : NULL);
+	strbuf_appendf(b, ",\"created\":%lld}", (long long)re->created);
+}
+
 /* Every clause names a metadata key the intent has, with that value. */
 static int
 store_matches(const struct store_intent *pi, const struct store_search *q)
@@ -769,6 +812,28 @@ store_fail(struct store_result *res, struct strbuf *out, int status,
 		store_intent_json(out, pi, 0);
 	}
 	strbuf_appends(out, "}}");
+}
+
+/*
+ * A zeroed object whose first member, its id, is a new id with prefix,
+ * mapped in index; NULL, with a 500 answered, if count objects of its
+ * kind are held already or memory ran out.
+ */
+static void *
+store_new(size_t size, size_t count, struct hash *index, const char *prefix,
+    struct store_result *res, struct strbuf *out)
+{
+	char		*obj;
+
+	if (count < STORE_MAX_OBJECTS && (obj = calloc(1, size)) != NULL) {
+		stripe_id(obj, STRIPE_ID_LEN, prefix);
+		if (hash_put(index, obj, obj))
+			return (obj);
+		free(obj);
+	}
+	store_fail(res, out, 500, NULL, NULL, NULL, "The stand-in holds no "
+	    "more %s_ objects.", prefix);
+	return (NULL);
 }
 
 static struct store_pm *

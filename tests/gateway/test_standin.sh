@@ -582,16 +582,35 @@ check "concurrent same key: one charge" \
 # --- Refunds
 pay "$pm" 1000
 rpi=$(first_id)
-req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300 \
+    -d reason=requested_by_customer
+re1=$(first_id)
+re1_body=$body
 check "partial refund" has "\"object\":\"refund\",\"amount\":300,"
-check "refund: succeeded" \
-    has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\""
+check "refund: succeeded, with its reason" \
+    has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\"," \
+    '"reason":"requested_by_customer",'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=800
 check "over-refund: 400" is "$code" 400
 check "over-refund: amount_too_large" \
     has '"code":"amount_too_large","param":"amount"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi"
-check "refund the rest" has '"amount":700,'
+re2=$(first_id)
+check "refund the rest" has '"amount":700,' '"reason":null,'
+req GET "/v1/refunds/$re1" -H "$(sk)"
+check "retrieve a refund: 200" is "$code" 200
+check "retrieve a refund: as it was made" is "$body" "$re1_body"
+req GET "/v1/refunds/$re2" -H "$(sk)"
+check "retrieve the other refund" has "{\"id\":\"$re2\"," '"amount":700,'
+req GET /v1/refunds/re_nope -H "$(sk)"
+check "unknown refund: 404" is "$code" 404
+check "unknown refund: resource_missing" \
+    has '"code":"resource_missing","param":"id"'
+req GET "/v1/refunds/$re1" -H "Authorization: Bearer $PK"
+check "refunds: not with the publishable key" is "$code" 401
+req GET "/v1/refunds/$re1?expand[]=charge" -g -H "$(sk)"
+check "retrieve a refund: unknown parameters refused" \
+    has '"code":"parameter_unknown"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=1
 check "nothing left to refund" has '"code":"charge_already_refunded"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$failed_pi"
