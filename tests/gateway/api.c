@@ -635,15 +635,13 @@ api_intent_search(struct api_call *c)
 		return;
 	}
 	q.limit = 10;
-	if (limit != NULL) {
-		if (!stripe_digits(limit, 1, 3) || (q.limit =
-		    strtoul(limit, NULL, 10)) < 1 ||
-		    q.limit > STORE_MAX_LIMIT) {
-			api_fail(c->resp, 400, "invalid_request_error", NULL,
-			    "limit", "Invalid limit: must be between 1 and %d.",
-			    STORE_MAX_LIMIT);
-			return;
-		}
+	if (limit != NULL && (!stripe_digits(limit, 1, 3) ||
+	    (q.limit = strtoul(limit, NULL, 10)) < 1 ||
+	    q.limit > STORE_MAX_LIMIT)) {
+		api_fail(c->resp, 400, "invalid_request_error", NULL, "limit",
+		    "Invalid limit: must be between 1 and %d.",
+		    STORE_MAX_LIMIT);
+		return;
 	}
 	store_intent_search(&q, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
