@@ -46,7 +46,10 @@ static int	 api_pm_bank(struct api_call *, struct store_pm_input *);
 static void	 api_intent_create(struct api_call *);
 static void	 api_intent_confirm(struct api_call *);
 static void	 api_intent_get(struct api_call *);
+static void	 api_intent_cancel(struct api_call *);
+static void	 api_intent_search(struct api_call *);
 static void	 api_refund_create(struct api_call *);
+static void	 api_refund_get(struct api_call *);
 
 static const struct api_route	*api_route(const struct http_request *,
 				    char *, size_t);
@@ -57,6 +60,9 @@ static void	 api_preflight(const struct http_request *,
 static void	 api_run(const struct api_route *, struct http_request *,
 		    const char *, struct http_response *);
 static int	 api_metadata(struct api_call *, struct store_intent_input *);
+static int	 api_expand(struct api_call *, int *);
+static int	 api_search_query(const char *, struct store_search *);
+static int	 api_search_string(const char **, char *, size_t);
 static int	 api_unknown(struct api_call *);
 static int	 api_required(struct api_call *, const char *, const char **);
 static int	 api_idem_key_valid(const char *);
@@ -68,8 +74,12 @@ static const struct api_route api_routes[] = {
 	{ "POST", "/v1/payment_methods", NULL, 1, api_pm_create },
 	{ "POST", "/v1/payment_intents", NULL, 0, api_intent_create },
 	{ "POST", "/v1/payment_intents/", "/confirm", 0, api_intent_confirm },
+	{ "POST", "/v1/payment_intents/", "/cancel", 0, api_intent_cancel },
+	/* Before the next route, which would take "search" for an id. */
+	{ "GET", "/v1/payment_intents/search", NULL, 0, api_intent_search },
 	{ "GET", "/v1/payment_intents/", "", 0, api_intent_get },
 	{ "POST", "/v1/refunds", NULL, 0, api_refund_create },
+	{ "GET", "/v1/refunds/", "", 0, api_refund_get },
 };
 
 static char	*api_secret;
@@ -180,14 +190,17 @@ api_run(const struct api_route *route, struct http_request *req,
 		}
 	}
 
+	/* A GET's parameters are its query string, as with Stripe. */
 	if (strcmp(req->method, "POST") == 0)
 		ok = params_parse(&call.params, req->body, req->bodylen, err,
 		    sizeof(err));
 	else
-		ok = 1;
+		ok = params_parse(&call.params, req->query, strlen(req->query),
+		    err, sizeof(err));
 	if (!ok) {
 		api_fail(resp, 400, "invalid_request_error", NULL, NULL,
-		    "Invalid request body: %s.", err);
+		    "Invalid %s: %s.", strcmp(req->method, "POST") == 0 ?
+		    "request body" : "query string", err);
 	} else {
 		route->fn(&call);
 	}
@@ -445,6 +458,8 @@ api_intent_create(struct api_call *c)
 	confirm = params_get(&c->params, "confirm");
 	in.description = params_get(&c->params, "description");
 	in.receipt_email = params_get(&c->params, "receipt_email");
+	if (!api_expand(c, &in.expand_charge))
+		return;
 	iter = 0;
 	while (params_prefixed(&c->params, "payment_method_types[", &iter,
 	    &value) != NULL)
@@ -555,19 +570,178 @@ static void
 api_intent_confirm(struct api_call *c)
 {
 	const char	*pm;
+	int		 expand;
 
 	pm = params_get(&c->params, "payment_method");
-	if (!api_unknown(c))
+	if (!api_expand(c, &expand) || !api_unknown(c))
 		return;
-	store_intent_confirm(c->id, pm, &c->result, &c->resp->body);
+	store_intent_confirm(c->id, pm, expand, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
 }
 
 static void
 api_intent_get(struct api_call *c)
 {
-	store_intent_get(c->id, &c->result, &c->resp->body);
+	int		 expand;
+
+	if (!api_expand(c, &expand) || !api_unknown(c))
+		return;
+	store_intent_get(c->id, expand, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
+}
+
+static void
+api_intent_cancel(struct api_call *c)
+{
+	const char	*reason;
+	int		 expand;
+
+	reason = params_get(&c->params, "cancellation_reason");
+	if (!api_expand(c, &expand) || !api_unknown(c))
+		return;
+	if (reason != NULL && strcmp(reason, "duplicate") != 0 &&
+	    strcmp(reason, "fraudulent") != 0 &&
+	    strcmp(reason, "requested_by_customer") != 0 &&
+	    strcmp(reason, "abandoned") != 0) {
+		api_fail(c->resp, 400, "invalid_request_error", NULL,
+		    "cancellation_reason", "Invalid cancellation_reason: must "
+		    "be one of duplicate, fraudulent, requested_by_customer, "
+		    "or abandoned.");
+		return;
+	}
+	store_intent_cancel(c->id, reason, expand, &c->result,
+	    &c->resp->body);
+	c->resp->status = c->result.status;
+}
+
+static void
+api_intent_search(struct api_call *c)
+{
+	struct store_search	 q;
+	const char		*query, *limit;
+
+	memset(&q, 0, sizeof(q));
+	if (!api_required(c, "query", &query))
+		return;
+	limit = params_get(&c->params, "limit");
+	q.page = params_get(&c->params, "page");
+	if (!api_unknown(c))
+		return;
+	if (!api_search_query(query, &q)) {
+		api_fail(c->resp, 400, "invalid_request_error", NULL, "query",
+		    "Invalid search query: %s. This stand-in understands "
+		    "metadata['key']:'value' clauses joined by AND, at most "
+		    "%d.", query, STORE_MAX_CLAUSES);
+		return;
+	}
+	q.limit = 10;
+	if (limit != NULL && (!stripe_digits(limit, 1, 3) ||
+	    (q.limit = strtoul(limit, NULL, 10)) < 1 ||
+	    q.limit > STORE_MAX_LIMIT)) {
+		api_fail(c->resp, 400, "invalid_request_error", NULL, "limit",
+		    "Invalid limit: must be between 1 and %d.",
+		    STORE_MAX_LIMIT);
+		return;
+	}
+	store_intent_search(&q, &c->result, &c->resp->body);
+	c->resp->status = c->result.status;
+}
+
+/*
+ * Stripe's search syntax, for metadata only: metadata['key']:'value' (or
+ * with double quotes, a backslash escaping the next character), and
+ * several such clauses joined by AND with spaces around it. 0 if q does
+ * not parse, or has too many clauses, or too long a key or value.
+ */
+static int
+api_search_query(const char *q, struct store_search *s)
+{
+	const char	*p;
+	size_t		 n;
+
+	p = q + strspn(q, " ");
+	for (;;) {
+		if (s->nclauses == STORE_MAX_CLAUSES ||
+		    strncmp(p, "metadata[", 9) != 0)
+			return (0);
+		p += 9;
+		if (!api_search_string(&p, s->keys[s->nclauses],
+		    sizeof(s->keys[0])) || s->keys[s->nclauses][0] == '\0' ||
+		    strncmp(p, "]:", 2) != 0)
+			return (0);
+		p += 2;
+		if (!api_search_string(&p, s->values[s->nclauses],
+		    sizeof(s->values[0])))
+			return (0);
+		s->nclauses++;
+		n = strspn(p, " ");
+		if (p[n] == '\0')
+			return (1);
+		if (n == 0 || strncmp(p + n, "AND ", 4) != 0)
+			return (0);
+		p += n + 4;
+		p += strspn(p, " ");
+	}
+}
+
+/* A quoted string at *p into out; *p moves past its closing quote. */
+static int
+api_search_string(const char **p, char *out, size_t outlen)
+{
+	const char	*s;
+	char		 quote;
+	size_t		 n;
+
+	s = *p;
+	if (*s != '\'' && *s != '"')
+		return (0);
+	quote = *s++;
+	for (n = 0; *s != quote; s++) {
+		if (*s == '\\')
+			s++;
+		if (*s == '\0' || n + 1 == outlen)
+			return (0);
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	*p = s + 1;
+	return (1);
+}
+
+/*
+ * expand[]=latest_charge (or expand[N]=): the one expansion the stand-in
+ * knows. Any other is refused naming its place in the list, as Stripe
+ * names it: expand[0] for the first.
+ */
+static int
+api_expand(struct api_call *c, int *charge)
+{
+	const char	*name, *value, *index;
+	char		 param[32];
+	size_t		 iter, n;
+
+	*charge = 0;
+	iter = 0;
+	for (n = 0; (name = params_prefixed(&c->params, "expand[", &iter,
+	    &value)) != NULL; n++) {
+		index = name + strlen("expand[");
+		if (strcmp(index, "]") != 0 &&
+		    (strspn(index, "0123456789") == 0 ||
+		    strcmp(index + strspn(index, "0123456789"), "]") != 0)) {
+			api_fail(c->resp, 400, "invalid_request_error", NULL,
+			    name, "Invalid array");
+			return (0);
+		}
+		if (strcmp(value, "latest_charge") != 0) {
+			(void)snprintf(param, sizeof(param), "expand[%zu]", n);
+			api_fail(c->resp, 400, "invalid_request_error", NULL,
+			    param, "This property cannot be expanded (%s).",
+			    value);
+			return (0);
+		}
+		*charge = 1;
+	}
+	return (1);
 }
 
 static void
@@ -596,7 +770,16 @@ api_refund_create(struct api_call *c)
 		    "requested_by_customer.");
 		return;
 	}
-	store_refund_create(pi, n, &c->result, &c->resp->body);
+	store_refund_create(pi, n, reason, &c->result, &c->resp->body);
+	c->resp->status = c->result.status;
+}
+
+static void
+api_refund_get(struct api_call *c)
+{
+	if (!api_unknown(c))
+		return;
+	store_refund_get(c->id, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
 }
 

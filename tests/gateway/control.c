@@ -193,17 +193,18 @@ out:
 static void
 control_state(struct http_response *resp)
 {
-	uint64_t	 sent, attempts, given_up, pending;
+	struct webhook_counts	 wc;
 
-	webhook_stats(&sent, &attempts, &given_up, &pending);
+	webhook_stats(&wc);
 	resp->status = 200;
 	strbuf_appends(&resp->body, "{");
 	store_state(&resp->body);
 	strbuf_appendf(&resp->body, ",\"webhooks_sent\":%llu,"
 	    "\"webhooks_attempts\":%llu,\"webhooks_given_up\":%llu,"
-	    "\"webhooks_pending\":%llu}", (unsigned long long)sent,
-	    (unsigned long long)attempts, (unsigned long long)given_up,
-	    (unsigned long long)pending);
+	    "\"webhooks_pending\":%llu,\"webhooks_connections\":%llu}",
+	    (unsigned long long)wc.sent, (unsigned long long)wc.attempts,
+	    (unsigned long long)wc.given_up, (unsigned long long)wc.pending,
+	    (unsigned long long)wc.connections);
 }
 
 static void

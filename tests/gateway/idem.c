@@ -8,8 +8,14 @@
  * Only answers from endpoints that ran are saved (api.c decides): a
  * refused key or a 500 from fail_next leaves nothing behind, so a retry
  * runs for real, as with Stripe. The oldest saved answers are forgotten
- * once IDEM_MAX_ENTRIES keys are held.
+ * once the most keys allowed (-K, IDEM_MAX_ENTRIES by default) are held.
+ *
+ * Keys are found through a hash table, and the entries also sit in a list
+ * oldest first, so that neither a lookup nor finding what to forget walks
+ * every key: under a benchmark the table stays full.
  */
+#include <sys/queue.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,48 +26,56 @@
 
 #include "standin.h"
 
-#define IDEM_MAX_ENTRIES	16384
 #define IDEM_WAIT_SLICE_MS	100
 
 struct idem_entry {
-	char		*key;
-	unsigned char	 fp[SHA256_DIGEST_LENGTH];
-	int		 done;
-	int		 status;
-	char		*body;
-	size_t		 bodylen;
-	uint64_t	 seq;
+	TAILQ_ENTRY(idem_entry)	 link;		/* oldest first */
+	char			*key;
+	unsigned char		 fp[SHA256_DIGEST_LENGTH];
+	int			 done;
+	int			 status;
+	char			*body;
+	size_t			 bodylen;
 };
+
+TAILQ_HEAD(idem_list, idem_entry);
 
 static void	 idem_fingerprint(const struct http_request *,
 		    unsigned char *);
-static size_t	 idem_find(const char *);
 static int	 idem_make_room(void);
-static void	 idem_remove(size_t);
+static void	 idem_remove(struct idem_entry *);
 static void	 idem_wait(void);
 
 static pthread_mutex_t		 idem_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 idem_cond;
-static struct idem_entry	*idem_entries[IDEM_MAX_ENTRIES];
+static struct idem_list		 idem_order =
+				    TAILQ_HEAD_INITIALIZER(idem_order);
+static struct hash		 idem_index;
 static size_t			 idem_n;
-static uint64_t			 idem_seq;
+static size_t			 idem_max = IDEM_MAX_ENTRIES;
 
+/* max: how many keys to hold at most (at least 1). */
 void
-idem_init(void)
+idem_init(size_t max)
 {
 	pthread_condattr_t	 attr;
 
+	idem_max = max;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&idem_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	hash_init(&idem_index);
 }
 
 void
 idem_cleanup(void)
 {
-	while (idem_n > 0)
-		idem_remove(idem_n - 1);
+	struct idem_entry	*e;
+
+	while ((e = TAILQ_FIRST(&idem_order)) != NULL)
+		idem_remove(e);
+	hash_free(&idem_index);
 	pthread_cond_destroy(&idem_cond);
 }
 
@@ -77,17 +91,17 @@ idem_begin(const char *key, const struct http_request *req,
 {
 	unsigned char		 fp[SHA256_DIGEST_LENGTH];
 	struct idem_entry	*e;
-	size_t			 i;
 	char			 msg[512];
 
 	idem_fingerprint(req, fp);
 	pthread_mutex_lock(&idem_lock);
 	for (;;) {
-		if ((i = idem_find(key)) == idem_n) {
-			e = NULL;
+		if ((e = hash_get(&idem_index, key)) == NULL) {
 			if (idem_make_room() &&
 			    (e = calloc(1, sizeof(*e))) != NULL &&
-			    (e->key = strdup(key)) == NULL) {
+			    ((e->key = strdup(key)) == NULL ||
+			    !hash_put(&idem_index, e->key, e))) {
+				free(e->key);
 				free(e);
 				e = NULL;
 			}
@@ -100,12 +114,11 @@ idem_begin(const char *key, const struct http_request *req,
 				return (IDEM_ANSWERED);
 			}
 			memcpy(e->fp, fp, sizeof(fp));
-			e->seq = idem_seq++;
-			idem_entries[idem_n++] = e;
+			TAILQ_INSERT_TAIL(&idem_order, e, link);
+			idem_n++;
 			pthread_mutex_unlock(&idem_lock);
 			return (IDEM_NEW);
 		}
-		e = idem_entries[i];
 		if (memcmp(e->fp, fp, sizeof(fp)) != 0) {
 			pthread_mutex_unlock(&idem_lock);
 			(void)snprintf(msg, sizeof(msg), "Keys for idempotent "
@@ -138,13 +151,11 @@ void
 idem_finish(const char *key, const struct http_response *resp)
 {
 	struct idem_entry	*e;
-	size_t			 i;
 
 	pthread_mutex_lock(&idem_lock);
-	if ((i = idem_find(key)) < idem_n) {
-		e = idem_entries[i];
+	if ((e = hash_get(&idem_index, key)) != NULL) {
 		if ((e->body = malloc(resp->body.len + 1)) == NULL) {
-			idem_remove(i);
+			idem_remove(e);
 		} else {
 			if (resp->body.len > 0) {
 				memcpy(e->body, resp->body.data,
@@ -164,11 +175,11 @@ idem_finish(const char *key, const struct http_response *resp)
 void
 idem_abandon(const char *key)
 {
-	size_t		 i;
+	struct idem_entry	*e;
 
 	pthread_mutex_lock(&idem_lock);
-	if ((i = idem_find(key)) < idem_n)
-		idem_remove(i);
+	if ((e = hash_get(&idem_index, key)) != NULL)
+		idem_remove(e);
 	pthread_cond_broadcast(&idem_cond);
 	pthread_mutex_unlock(&idem_lock);
 }
@@ -189,46 +200,32 @@ idem_fingerprint(const struct http_request *req, unsigned char *fp)
 	EVP_MD_CTX_free(ctx);
 }
 
-/* The entry's index, or idem_n. Called with the lock held. */
-static size_t
-idem_find(const char *key)
-{
-	size_t		 i;
-
-	for (i = 0; i < idem_n; i++) {
-		if (strcmp(idem_entries[i]->key, key) == 0)
-			return (i);
-	}
-	return (idem_n);
-}
-
-/* Forgets the oldest finished entry if the table is full. */
+/*
+ * Forgets the oldest finished entry if the table is full. Entries still
+ * running are skipped; there are at most as many as connections.
+ */
 static int
 idem_make_room(void)
 {
-	size_t		 i, oldest;
+	struct idem_entry	*e;
 
-	if (idem_n < IDEM_MAX_ENTRIES)
+	if (idem_n < idem_max)
 		return (1);
-	oldest = idem_n;
-	for (i = 0; i < idem_n; i++) {
-		if (idem_entries[i]->done && (oldest == idem_n ||
-		    idem_entries[i]->seq < idem_entries[oldest]->seq))
-			oldest = i;
+	TAILQ_FOREACH(e, &idem_order, link) {
+		if (e->done) {
+			idem_remove(e);
+			return (1);
+		}
 	}
-	if (oldest == idem_n)
-		return (0);
-	idem_remove(oldest);
-	return (1);
+	return (0);
 }
 
 static void
-idem_remove(size_t i)
+idem_remove(struct idem_entry *e)
 {
-	struct idem_entry	*e;
-
-	e = idem_entries[i];
-	idem_entries[i] = idem_entries[--idem_n];
+	hash_del(&idem_index, e->key);
+	TAILQ_REMOVE(&idem_order, e, link);
+	idem_n--;
 	free(e->key);
 	free(e->body);
 	free(e);

@@ -2,7 +2,7 @@
  * standin: a stand-in for the payment gateway in tests and the demo.
  *
  *	standin -l host:port -s sk_... -p pk_... -w whsec_... [-u url]
- *	    [-k cafile] [-a AC...:token]
+ *	    [-k cafile] [-a AC...:token] [-K keys]
  *	standin -R port -w whsec_... -o file [-F n]
  *
  * The first form is the gateway (see README.md); the second receives its
@@ -40,13 +40,14 @@ main(int argc, char *argv[])
 	const char	*rport, *outfile, *sms;
 	char		 addr[64], err[256];
 	pthread_t	 sigthread;
-	long		 fail_first;
+	long		 fail_first, idem_max;
 	int		 ch, ok;
 
 	listen = secret = publishable = whsec = url = cafile = NULL;
 	rport = outfile = sms = NULL;
 	fail_first = 0;
-	while ((ch = getopt(argc, argv, "a:F:k:l:o:p:R:s:u:w:")) != -1) {
+	idem_max = IDEM_MAX_ENTRIES;
+	while ((ch = getopt(argc, argv, "a:F:k:K:l:o:p:R:s:u:w:")) != -1) {
 		switch (ch) {
 		case 'a':
 			sms = optarg;
@@ -58,6 +59,12 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			cafile = optarg;
+			break;
+		case 'K':
+			/* Small values let a test see the oldest forgotten. */
+			if (!stripe_digits(optarg, 1, 6) ||
+			    (idem_max = strtol(optarg, NULL, 10)) < 1)
+				standin_usage();
 			break;
 		case 'l':
 			listen = optarg;
@@ -113,7 +120,7 @@ main(int argc, char *argv[])
 		if (!ok)
 			fprintf(stderr, "standin: cannot open %s\n", outfile);
 	} else {
-		idem_init();
+		idem_init((size_t)idem_max);
 		ok = store_init() && api_init(secret, publishable) &&
 		    webhook_init(url, whsec, cafile);
 		if (!ok)
@@ -201,7 +208,7 @@ standin_usage(void)
 {
 	fprintf(stderr, "usage: standin -l host:port -s sk_... -p pk_... "
 	    "-w whsec_... [-u url] [-k cafile]\n"
-	    "       [-a AC...:token]\n"
+	    "       [-a AC...:token] [-K keys]\n"
 	    "       standin -R port -w whsec_... -o file [-F n]\n");
 	exit(2);
 }

@@ -29,6 +29,25 @@
 /* json.c: JSON text on top of src/strbuf.c. */
 void		 json_str(struct strbuf *, const char *);
 
+/* hash.c: string-keyed lookup tables; keys belong to the values. */
+struct hash_slot {
+	const char	*key;		/* NULL: empty */
+	void		*value;
+	uint64_t	 hash;
+};
+
+struct hash {
+	struct hash_slot	*slots;
+	size_t			 cap;	/* 0 or a power of two */
+	size_t			 n;
+};
+
+void		 hash_init(struct hash *);
+void		 hash_free(struct hash *);
+void		*hash_get(const struct hash *, const char *);
+int		 hash_put(struct hash *, const char *, void *);
+void		 hash_del(struct hash *, const char *);
+
 /*
  * params.c: form bodies and query strings, parsed by src/form.c. Each
  * field remembers whether an endpoint asked for it, so that unknown
@@ -146,6 +165,8 @@ int		 stripe_amount(const char *, int64_t *);
 #define STORE_MAX_META_KEY	40	/* Stripe's limits */
 #define STORE_MAX_META_VALUE	500
 #define STORE_MAX_NAME		128
+#define STORE_MAX_CLAUSES	10	/* in a search query, as Stripe */
+#define STORE_MAX_LIMIT		100
 
 struct store_card {
 	char		 brand[16];
@@ -180,6 +201,16 @@ struct store_intent_input {
 	const char	*meta_values[STORE_MAX_METADATA];
 	size_t		 nmeta;
 	const char	*idempotency_key;
+	int		 expand_charge;		/* expand[]=latest_charge */
+};
+
+/* metadata['key']:'value' AND ...: every clause must match. */
+struct store_search {
+	char		 keys[STORE_MAX_CLAUSES][STORE_MAX_META_KEY + 1];
+	char		 values[STORE_MAX_CLAUSES][STORE_MAX_META_VALUE + 1];
+	size_t		 nclauses;
+	size_t		 limit;
+	const char	*page;		/* a next_page, or NULL */
 };
 
 /* What an operation did, so the caller can apply drop_after_charge. */
@@ -194,17 +225,24 @@ void	store_pm_create(const struct store_pm_input *,
 	    struct store_result *, struct strbuf *);
 void	store_intent_create(const struct store_intent_input *,
 	    struct store_result *, struct strbuf *);
-void	store_intent_confirm(const char *, const char *,
+void	store_intent_confirm(const char *, const char *, int,
 	    struct store_result *, struct strbuf *);
-void	store_intent_get(const char *, struct store_result *,
+void	store_intent_get(const char *, int, struct store_result *,
 	    struct strbuf *);
-void	store_refund_create(const char *, int64_t, struct store_result *,
+void	store_intent_cancel(const char *, const char *, int,
+	    struct store_result *, struct strbuf *);
+void	store_intent_search(const struct store_search *,
+	    struct store_result *, struct strbuf *);
+void	store_refund_create(const char *, int64_t, const char *,
+	    struct store_result *, struct strbuf *);
+void	store_refund_get(const char *, struct store_result *,
 	    struct strbuf *);
 void	store_state(struct strbuf *);
 int	store_resend(const char *);
 
 /* idem.c: Idempotency-Key results. */
 #define IDEM_MAX_KEY		255
+#define IDEM_MAX_ENTRIES	16384	/* answers kept, unless -K says */
 
 enum idem_verdict {
 	IDEM_NEW,
@@ -212,7 +250,7 @@ enum idem_verdict {
 	IDEM_STOPPING
 };
 
-void		 idem_init(void);
+void		 idem_init(size_t);
 void		 idem_cleanup(void);
 enum idem_verdict	 idem_begin(const char *, const struct http_request *,
 		    struct http_response *);
@@ -231,6 +269,15 @@ enum webhook_verdict {
 	WEBHOOK_STALE
 };
 
+/* For GET /_control/state. */
+struct webhook_counts {
+	uint64_t	 sent;
+	uint64_t	 attempts;
+	uint64_t	 given_up;
+	uint64_t	 pending;
+	uint64_t	 connections;	/* new ones the sender had to open */
+};
+
 struct webhook_switches {
 	int		 duplicate;
 	long		 delay_ms;
@@ -244,7 +291,7 @@ int	webhook_set_url(const char *);
 int	webhook_set_secret(const char *);
 void	webhook_reset_secret(void);
 void	webhook_enqueue(const char *, size_t);
-void	webhook_stats(uint64_t *, uint64_t *, uint64_t *, uint64_t *);
+void	webhook_stats(struct webhook_counts *);
 enum webhook_verdict	webhook_verify(const char *, const char *,
 	    const char *, size_t, time_t);
 const char	*webhook_verdict_name(enum webhook_verdict);

@@ -59,6 +59,8 @@ has() {
 	done
 }
 lacks() { ! has "$1"; }
+# matches ERE: the body matches the extended regular expression.
+matches() { printf '%s' "$body" | grep -Eq -- "$1"; }
 header() { tr -d '\r' < "$work/head" | grep -qi "^$1\$"; }
 noheader() { ! tr -d '\r' < "$work/head" | grep -qi "^$1"; }
 first_id() { printf '%s' "$body" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'; }
@@ -335,6 +337,208 @@ check "a declined intent succeeds with another method" \
 req GET /v1/nothing_here -H "$(sk)"
 check "unknown route: 404" is "$code" 404
 
+# --- expand[]=latest_charge: the Charge inline instead of its id.
+charge_of() {
+	printf '%s' "$body" | sed -n 's/.*"latest_charge":"\(ch_[^"]*\)".*/\1/p'
+}
+pay "$pm" 1900 -d 'expand[]=latest_charge'
+xpi=$(first_id)
+check "expand on create: 200" is "$code" 200
+check "expand on create: the charge inline" \
+    has '"latest_charge":{"id":"ch_' '"object":"charge","amount":1900,' \
+    '"amount_captured":1900,"amount_refunded":0,"currency":"usd",' \
+    '"paid":true,"refunded":false,"status":"succeeded",' \
+    "\"payment_intent\":\"$xpi\",\"payment_method\":\"$pm\"," \
+    '"payment_method_details":{"type":"card","card":{"brand":"visa",' \
+    '"last4":"4242","exp_month":12,"exp_year":2030}}'
+req GET "/v1/payment_intents/$xpi" -H "$(sk)"
+xch=$(charge_of)
+check "without expand: latest_charge is an id" test -n "$xch"
+req GET "/v1/payment_intents/$xpi?expand[]=latest_charge" -g -H "$(sk)"
+check "expand on retrieve" has "\"latest_charge\":{\"id\":\"$xch\"," \
+    '"object":"charge"'
+req GET "/v1/payment_intents/$xpi?expand%5B0%5D=latest_charge" -H "$(sk)"
+check "expand[0], escaped, on retrieve" \
+    has "\"latest_charge\":{\"id\":\"$xch\","
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.succeeded.*$xpi" 1 5
+check "expand: the event keeps the id" \
+    grep -q "payment_intent.succeeded.*\"latest_charge\":\"$xch\"" "$hooks1"
+req GET "/v1/payment_intents/$xpi?expand[]=customer" -g -H "$(sk)"
+check "expand customer: 400" is "$code" 400
+check "expand customer: names expand[0]" \
+    has '"type":"invalid_request_error","param":"expand[0]"'
+req GET "/v1/payment_intents/$xpi?expand[]=latest_charge&expand[]=x" -g \
+    -H "$(sk)"
+check "a second bad expand names expand[1]" has '"param":"expand[1]"'
+req GET "/v1/payment_intents/$xpi?limit=3" -H "$(sk)"
+check "retrieve refuses unknown query parameters" \
+    has '"code":"parameter_unknown","param":"limit"'
+charges=$(state_num charges)
+pay "$pm" 1900 -d 'expand[]=payment_method'
+check "expand payment_method on create: 400 expand[0]" \
+    has '"param":"expand[0]"'
+check "... and nothing charged" is "$(state_num charges)" "$charges"
+req GET "/v1/payment_intents/$failed_pi?expand[]=latest_charge" -g -H "$(sk)"
+check "expand a declined intent: a failed charge" \
+    has '"amount_captured":0,' '"paid":false,"refunded":false,"status":"failed",' \
+    '"failure_code":"processing_error","failure_message":"An error occurred'
+pay "$bank_ok" 2600 -d 'expand[]=latest_charge'
+check "expand a bank debit" has '"payment_method_details":{' \
+    '"type":"us_bank_account","us_bank_account":{' \
+    '"bank_name":"STRIPE TEST BANK","last4":"6789",' \
+    '"account_holder_type":"individual","routing_number":"110000000"}}'
+req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+    -d "payment_method=$pm" -d 'expand[]=latest_charge'
+xpi=$(first_id)
+check "expand before any charge: null" has '"latest_charge":null'
+req POST "/v1/payment_intents/$xpi/confirm" -H "$(sk)" \
+    -d 'expand[]=latest_charge'
+check "expand on confirm" has '"latest_charge":{"id":"ch_' \
+    "\"payment_intent\":\"$xpi\""
+pay "$pm" 2700 -H "Idempotency-Key: expand-1"
+pay "$pm" 2700 -H "Idempotency-Key: expand-1" -d 'expand[]=latest_charge'
+check "expand is part of the idempotency fingerprint" \
+    has '"type":"idempotency_error"'
+
+# --- Cancel
+req POST /v1/payment_intents -H "$(sk)" -d amount=3100 -d currency=usd \
+    -d "payment_method=$pm"
+cpi=$(first_id)
+check "a new intent: not canceled" \
+    has '"canceled_at":null,"cancellation_reason":null'
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)" \
+    -H "Idempotency-Key: cancel-1" -d cancellation_reason=requested_by_customer
+check "cancel: 200" is "$code" 200
+check "cancel: canceled, when and why" \
+    matches "^\\{\"id\":\"$cpi\".*\"status\":\"canceled\",\"canceled_at\":[0-9]+,\"cancellation_reason\":\"requested_by_customer\","
+canceled=$body
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)" \
+    -H "Idempotency-Key: cancel-1" -d cancellation_reason=requested_by_customer
+check "cancel replays under its key" header "Idempotent-Replayed: true"
+check "... the same answer" is "$body" "$canceled"
+wait_hooks "$hooks1" "^ok 200 .*payment_intent.canceled.*$cpi" 1 5
+check "webhook payment_intent.canceled" is "$?" 0
+req GET "/v1/payment_intents/$cpi" -H "$(sk)"
+check "retrieve a canceled intent" has '"status":"canceled"'
+req POST "/v1/payment_intents/$cpi/cancel" -H "$(sk)"
+check "cancel twice: 400" is "$code" 400
+check "cancel twice: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"' 'status of canceled'
+req POST "/v1/payment_intents/$cpi/confirm" -H "$(sk)"
+check "confirm a canceled intent: 400" is "$code" 400
+check "confirm a canceled intent: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$cpi"
+check "refund a canceled intent: not refundable" \
+    has '"code":"charge_not_refundable"'
+req POST "/v1/payment_intents/$pi_ok/cancel" -H "$(sk)"
+check "cancel a succeeded intent: 400" is "$code" 400
+check "cancel a succeeded intent: unexpected state" \
+    has '"code":"payment_intent_unexpected_state"' 'status of succeeded'
+req POST /v1/payment_intents/pi_missing/cancel -H "$(sk)"
+check "cancel an unknown intent: 404" is "$code" 404
+check "cancel an unknown intent: resource_missing" \
+    has '"code":"resource_missing"'
+req POST "/v1/payment_intents/$failed_pi/cancel" -H "$(sk)" \
+    -d cancellation_reason=because
+check "cancel: bad reason names it" \
+    has '"type":"invalid_request_error","param":"cancellation_reason"'
+req POST "/v1/payment_intents/$failed_pi/cancel" -H "$(sk)" \
+    -d 'expand[]=latest_charge'
+check "cancel a declined intent, no reason" \
+    has '"status":"canceled","canceled_at":' '"cancellation_reason":null'
+check "cancel takes expand[]" \
+    has '"latest_charge":{"id":"ch_' '"status":"failed"'
+req POST /v1/payment_intents -H "$(sk)" -d amount=3200 -d currency=usd
+req POST "/v1/payment_intents/$(first_id)/cancel" -H "$(sk)" \
+    -d cancellation_reason=abandoned
+check "cancel an intent without a method" \
+    has '"status":"canceled"' '"cancellation_reason":"abandoned"'
+
+# --- Search
+# search QUERY [curl args]: GET /v1/payment_intents/search.
+search() {
+	search_q=$1
+	shift
+	req GET /v1/payment_intents/search -G -H "$(sk)" \
+	    --data-urlencode "query=$search_q" "$@"
+}
+# ids: the ids of the intents in a search result, in order, on one line.
+ids() {
+	printf '%s' "$body" | grep -o '{"id":"pi_[^"]*"' | cut -d'"' -f4 |
+	    tr '\n' ' '
+}
+# order TAG [metadata args]: an intent with metadata[order]=TAG; id in $id.
+order() {
+	order_tag=$1
+	shift
+	req POST /v1/payment_intents -H "$(sk)" -d amount=100 -d currency=usd \
+	    -d "metadata[order]=$order_tag" "$@"
+	id=$(first_id)
+}
+order ord-A
+sa1=$id
+order ord-B
+order ord-A -d "metadata[lane]=x"
+sa2=$id
+order ord-A -d "metadata[note]=it's \"here\""
+sa3=$id
+search "metadata['order']:'ord-A'"
+check "search: 200" is "$code" 200
+check "search: a search_result" has '{"object":"search_result",' \
+    '"url":"/v1/payment_intents/search","has_more":false,' \
+    '"next_page":null,"data":[{"id":"pi_'
+check "search: the three, newest first" is "$(ids)" "$sa3 $sa2 $sa1 "
+search 'metadata["order"]:"ord-B"'
+check "search: double quotes" has '"metadata":{"order":"ord-B"}'
+check "search: ... one" is "$(ids | wc -w)" 1
+search "metadata['order']:'ord-A' AND metadata['lane']:'x'"
+check "search: AND" is "$(ids)" "$sa2 "
+search "  metadata['lane']:'x'   AND  metadata['order']:'ord-A' "
+check "search: AND, any order, spaces" is "$(ids)" "$sa2 "
+search "metadata['note']:'it\\'s \"here\"'"
+check "search: an escaped quote" is "$(ids)" "$sa3 "
+search "metadata['order']:'ord-C'"
+check "search: no match" has '"has_more":false,"next_page":null,"data":[]}'
+search "metadata['order']:'ord-A'" -d limit=2
+check "search: limit=2" is "$(ids)" "$sa3 $sa2 "
+check "search: has_more, next_page" \
+    has "\"has_more\":true,\"next_page\":\"$sa2\","
+search "metadata['order']:'ord-A'" -d limit=2 -d "page=$sa2"
+check "search: the next page" is "$(ids)" "$sa1 "
+check "search: ... the last" has '"has_more":false,"next_page":null,'
+search "metadata['order']:'ord-A'" -d limit=100
+check "search: limit=100" is "$(ids)" "$sa3 $sa2 $sa1 "
+for bad in 0 101 x -1; do
+	search "metadata['order']:'ord-A'" -d "limit=$bad"
+	check "search: limit=$bad: 400 naming limit" \
+	    has '"type":"invalid_request_error","param":"limit"'
+done
+for bad in "metadata['order']='ord-A'" "order:'ord-A'" \
+    "metadata['order']:ord-A" "metadata['order':'ord-A'" \
+    "metadata['order']:'ord-A" "metadata['']:'x'" \
+    "metadata['order']:'ord-A' OR metadata['lane']:'x'" \
+    "metadata['order']:'ord-A' AND" "metadata['order']:'ord-A'AND metadata['lane']:'x'" \
+    "metadata['order']:'ord-A' and metadata['lane']:'x'" \
+    "$(printf "metadata['k']:'v' AND %.0s" $(seq 10))metadata['k']:'v'"; do
+	search "$bad"
+	check "search: $bad: 400 naming query" is "$code" 400
+	check "search: $bad: invalid_request_error" \
+	    has '"type":"invalid_request_error","param":"query"'
+done
+search "$(printf "metadata['k']:'v' AND %.0s" $(seq 9))metadata['k']:'v'"
+check "search: ten clauses are allowed" is "$code" 200
+req GET /v1/payment_intents/search -H "$(sk)"
+check "search without a query: parameter_missing, not a lookup" \
+    has '"code":"parameter_missing","param":"query"'
+search "metadata['order']:'ord-A'" -d "page=pi_nope"
+check "search: unknown page: 400" has '"param":"page"'
+search "metadata['order']:'ord-A'" -d "expand[]=latest_charge"
+check "search: unknown parameters refused" has '"code":"parameter_unknown"'
+req GET /v1/payment_intents/search -G -H "Authorization: Bearer $PK" \
+    --data-urlencode "query=metadata['order']:'ord-A'"
+check "search: not with the publishable key" is "$code" 401
+
 # --- Idempotency
 charges=$(state_num charges)
 pay "$pm" 4200 -H "Idempotency-Key: attempt-1"
@@ -378,16 +582,35 @@ check "concurrent same key: one charge" \
 # --- Refunds
 pay "$pm" 1000
 rpi=$(first_id)
-req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300 \
+    -d reason=requested_by_customer
+re1=$(first_id)
+re1_body=$body
 check "partial refund" has "\"object\":\"refund\",\"amount\":300,"
-check "refund: succeeded" \
-    has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\""
+check "refund: succeeded, with its reason" \
+    has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\"," \
+    '"reason":"requested_by_customer",'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=800
 check "over-refund: 400" is "$code" 400
 check "over-refund: amount_too_large" \
     has '"code":"amount_too_large","param":"amount"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi"
-check "refund the rest" has '"amount":700,'
+re2=$(first_id)
+check "refund the rest" has '"amount":700,' '"reason":null,'
+req GET "/v1/refunds/$re1" -H "$(sk)"
+check "retrieve a refund: 200" is "$code" 200
+check "retrieve a refund: as it was made" is "$body" "$re1_body"
+req GET "/v1/refunds/$re2" -H "$(sk)"
+check "retrieve the other refund" has "{\"id\":\"$re2\"," '"amount":700,'
+req GET /v1/refunds/re_nope -H "$(sk)"
+check "unknown refund: 404" is "$code" 404
+check "unknown refund: resource_missing" \
+    has '"code":"resource_missing","param":"id"'
+req GET "/v1/refunds/$re1" -H "Authorization: Bearer $PK"
+check "refunds: not with the publishable key" is "$code" 401
+req GET "/v1/refunds/$re1?expand[]=charge" -g -H "$(sk)"
+check "retrieve a refund: unknown parameters refused" \
+    has '"code":"parameter_unknown"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=1
 check "nothing left to refund" has '"code":"charge_already_refunded"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$failed_pi"
@@ -518,8 +741,6 @@ check "control: malformed body names the field" \
     has 'Malformed form body: field 1: invalid percent-encoding.'
 
 # --- SMS (Twilio's Messages API)
-# matches ERE: the body matches the extended regular expression.
-matches() { printf '%s' "$body" | grep -Eq -- "$1"; }
 # sms [curl args]: POST a message with the right credentials.
 sms() { req POST "$SMS_PATH" -u "$TW_SID:$TW_TOKEN" "$@"; }
 sms_sid() { printf '%s' "$body" | sed -n 's/.*"sid":"\(SM[0-9a-f]*\)".*/\1/p'; }
@@ -687,14 +908,41 @@ req POST /_control/sms
 check "sms control: a refused request changes nothing" \
     has '"fail_next":0,'
 
-# Without -a the Messages API is not there.
-launch nosms "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH"
+# Without -a the Messages API is not there. The same short-lived
+# stand-in keeps only 64 Idempotency-Keys (-K), to see the oldest go.
+launch nosms "$PORTS" gateway -s "$SK" -p "$PK" -w "$WH" -K 64
 code=$(curl -s -o "$work/body" -w '%{http_code}' -u "$TW_SID:$TW_TOKEN" \
     --data-urlencode "To=$TO" --data-urlencode "From=$FROM" -d Body=x \
     "http://127.0.0.1:$nosms_port$SMS_PATH")
 body=$(cat "$work/body")
 check "sms off: 404" is "$code" 404
 check "sms off: 20404" has '"code":20404,'
+
+# keyed_intents N...: one curl run creating an intent under each key
+# "evict-N", in the order given; prints the intents' ids, one a line.
+keyed_intents() {
+	keyed_sep=
+	for n; do
+		printf '%burl = "http://127.0.0.1:%s/v1/payment_intents"\n' \
+		    "$keyed_sep" "$nosms_port"
+		printf 'header = "Authorization: Bearer %s"\n' "$SK"
+		printf 'header = "Idempotency-Key: evict-%s"\n' "$n"
+		printf 'data = "amount=100&currency=usd"\n'
+		printf 'write-out = "\\n"\n'
+		keyed_sep='next\n'
+	done > "$work/keyed.conf"
+	curl -s -K "$work/keyed.conf" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
+}
+# 200 keys, then the same 200 again newest first: the newest 64 replay,
+# and each of the other 136 runs afresh (making room by forgetting the
+# oldest that is left, one already checked).
+keyed_intents $(seq 200) | sed '1!G;h;$!d' > "$work/keyed1"
+keyed_intents $(seq 200 -1 1) > "$work/keyed2"
+check "idempotency: 200 answers" is "$(wc -l < "$work/keyed2")" 200
+check "idempotency: the newest 64 of 200 keys replay, the oldest are forgotten" \
+    is "$(paste -d ' ' "$work/keyed1" "$work/keyed2" |
+    awk '{ printf "%d", $1 == $2 }')" \
+    "$(printf '1%.0s' $(seq 64))$(printf '0%.0s' $(seq 136))"
 stop nosms
 
 # --- The retries started at the top should be done by now.
@@ -703,11 +951,29 @@ check "retry: failed twice, then delivered" \
     is "$(grep -- "$retry_pi" "$hooks2" | cut -d' ' -f1,2 | tr '\n' ' ')" \
     "ok 500 ok 500 ok 200 "
 
+# --- The sender keeps its connection to the endpoint between events.
+conns=$(state_num webhooks_connections)
+sent=$(state_num webhooks_sent)
+for n in 1 2 3 4; do
+	pay "$pm" 1800
+done
+i=0
+while [ "$(state_num webhooks_sent)" -lt $((sent + 4)) ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "keep-alive: four events delivered" \
+    test "$(state_num webhooks_sent)" -ge $((sent + 4))
+check "keep-alive: over at most one new connection" \
+    test "$(state_num webhooks_connections)" -le $((conns + 1))
+
 # --- State
 curl -s "$base/_control/state" > "$work/state"
 check "state lists intents with metadata" \
     grep -q '"metadata":{"attempt":"att_test"}' "$work/state"
 check "state counts refunds" grep -q '"refunds":2,' "$work/state"
+check "state shows canceled intents" \
+    grep -q '"status":"canceled","idempotency_key"' "$work/state"
 check "state counts webhooks" grep -q '"webhooks_sent":[1-9]' "$work/state"
 
 # --- Stop cleanly: SIGTERM, exit 0, no sanitizer report.

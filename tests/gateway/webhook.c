@@ -4,11 +4,16 @@
  * with a doubling backoff (1 s, 2 s, 4 s, 8 s) until a 2xx or the fifth
  * attempt. What the control switches say (duplicate, delay, bad signature,
  * stale timestamp) is decided when an event is queued, so a test that
- * flips a switch knows exactly which events it affects.
+ * flips a switch knows exactly which events it affects. The queue is kept
+ * in order of due time, and the sender keeps one curl handle for all its
+ * deliveries, so that its connection (and TLS session) to the endpoint
+ * stays open between events instead of being set up for each.
  *
  * The same file checks signatures for the receiver (-R), so that both ends
  * share one definition of the scheme.
  */
+#include <sys/queue.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +36,7 @@
 #define WEBHOOK_SIG_HEX		(2 * 32 + 1)
 
 struct webhook_event {
-	struct webhook_event	*next;
+	TAILQ_ENTRY(webhook_event)	 link;
 	char			*body;
 	size_t			 len;
 	char			*url;
@@ -42,8 +47,11 @@ struct webhook_event {
 	int64_t			 due_ms;
 };
 
+TAILQ_HEAD(webhook_list, webhook_event);
+
 static void	*webhook_main(void *);
-static int	 webhook_deliver(const struct webhook_event *);
+static void	 webhook_insert(struct webhook_event *);
+static int	 webhook_deliver(CURL *, const struct webhook_event *);
 static size_t	 webhook_discard(char *, size_t, size_t, void *);
 static int	 webhook_progress(void *, curl_off_t, curl_off_t, curl_off_t,
 		    curl_off_t);
@@ -57,7 +65,8 @@ static pthread_cond_t		 webhook_cond;
 static pthread_t		 webhook_thread;
 static int			 webhook_running;
 static int			 webhook_quit;
-static struct webhook_event	*webhook_queue;
+static struct webhook_list	 webhook_queue =
+				    TAILQ_HEAD_INITIALIZER(webhook_queue);
 static size_t			 webhook_queued;
 static char			*webhook_url;
 static char			*webhook_secret;
@@ -66,6 +75,7 @@ static char			*webhook_cafile;
 static uint64_t			 webhook_sent;
 static uint64_t			 webhook_attempts;
 static uint64_t			 webhook_given_up;
+static uint64_t			 webhook_connections;
 
 /* url may be NULL (set later through /_control); cafile too. */
 int
@@ -107,8 +117,8 @@ webhook_cleanup(void)
 		pthread_cond_destroy(&webhook_cond);
 		webhook_running = 0;
 	}
-	while ((ev = webhook_queue) != NULL) {
-		webhook_queue = ev->next;
+	while ((ev = TAILQ_FIRST(&webhook_queue)) != NULL) {
+		TAILQ_REMOVE(&webhook_queue, ev, link);
 		webhook_event_free(ev);
 	}
 	free(webhook_url);
@@ -182,7 +192,7 @@ void
 webhook_enqueue(const char *body, size_t len)
 {
 	struct webhook_switches	 sw;
-	struct webhook_event	*ev, **tail;
+	struct webhook_event	*ev;
 	int			 i;
 
 	control_webhook_switches(&sw);
@@ -206,49 +216,49 @@ webhook_enqueue(const char *body, size_t len)
 		ev->bad_signature = sw.bad_signature;
 		ev->stale = sw.stale;
 		ev->due_ms = webhook_now_ms() + sw.delay_ms;
-		for (tail = &webhook_queue; *tail != NULL;
-		    tail = &(*tail)->next)
-			;
-		*tail = ev;
-		webhook_queued++;
+		webhook_insert(ev);
 	}
 	pthread_cond_broadcast(&webhook_cond);
 	pthread_mutex_unlock(&webhook_lock);
 }
 
 void
-webhook_stats(uint64_t *sent, uint64_t *attempts, uint64_t *given_up,
-    uint64_t *pending)
+webhook_stats(struct webhook_counts *wc)
 {
 	pthread_mutex_lock(&webhook_lock);
-	*sent = webhook_sent;
-	*attempts = webhook_attempts;
-	*given_up = webhook_given_up;
-	*pending = webhook_queued;
+	wc->sent = webhook_sent;
+	wc->attempts = webhook_attempts;
+	wc->given_up = webhook_given_up;
+	wc->pending = webhook_queued;
+	wc->connections = webhook_connections;
 	pthread_mutex_unlock(&webhook_lock);
 }
 
+/*
+ * The sender. A failure to make the curl handle leaves the events queued
+ * (and counted as pending) until the stop drops them.
+ */
 static void *
 webhook_main(void *arg)
 {
-	struct webhook_event	*ev, **pp, **due;
+	struct webhook_event	*ev;
 	struct timespec		 ts;
 	int64_t			 now, wait;
+	CURL			*curl;
+	long			 opened;
 	int			 ok;
 
+	if ((curl = curl_easy_init()) == NULL)
+		fprintf(stderr, "standin: cannot make a curl handle\n");
 	pthread_mutex_lock(&webhook_lock);
 	while (!webhook_quit) {
-		due = NULL;
-		for (pp = &webhook_queue; *pp != NULL; pp = &(*pp)->next) {
-			if (due == NULL || (*pp)->due_ms < (*due)->due_ms)
-				due = pp;
-		}
-		if (due == NULL) {
+		if ((ev = TAILQ_FIRST(&webhook_queue)) == NULL ||
+		    curl == NULL) {
 			pthread_cond_wait(&webhook_cond, &webhook_lock);
 			continue;
 		}
 		now = webhook_now_ms();
-		if ((wait = (*due)->due_ms - now) > 0) {
+		if ((wait = ev->due_ms - now) > 0) {
 			(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += wait / 1000;
 			ts.tv_nsec += (wait % 1000) * 1000000;
@@ -260,15 +270,17 @@ webhook_main(void *arg)
 			    &webhook_lock, &ts);
 			continue;
 		}
-		ev = *due;
-		*due = ev->next;
+		TAILQ_REMOVE(&webhook_queue, ev, link);
 		webhook_queued--;
 		webhook_attempts++;
 		pthread_mutex_unlock(&webhook_lock);
 
-		ok = webhook_deliver(ev);
+		ok = webhook_deliver(curl, ev);
+		opened = 0;
+		(void)curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &opened);
 
 		pthread_mutex_lock(&webhook_lock);
+		webhook_connections += (uint64_t)opened;
 		ev->attempts++;
 		if (ok) {
 			webhook_sent++;
@@ -279,20 +291,44 @@ webhook_main(void *arg)
 		} else {
 			ev->due_ms = webhook_now_ms() +
 			    ((int64_t)WEBHOOK_BACKOFF_MS << (ev->attempts - 1));
-			ev->next = webhook_queue;
-			webhook_queue = ev;
-			webhook_queued++;
+			webhook_insert(ev);
 		}
 	}
 	pthread_mutex_unlock(&webhook_lock);
+	curl_easy_cleanup(curl);
 	return (NULL);
 }
 
-/* One attempt; 1 if the endpoint answered 2xx. */
-static int
-webhook_deliver(const struct webhook_event *ev)
+/*
+ * Queues ev after every event due no later than it, so the head is always
+ * the next one due and events due at once go in the order they came. New
+ * events are mostly due last: the walk from the tail is short. Called with
+ * the lock held.
+ */
+static void
+webhook_insert(struct webhook_event *ev)
 {
-	CURL			*curl;
+	struct webhook_event	*before;
+
+	TAILQ_FOREACH_REVERSE(before, &webhook_queue, webhook_list, link) {
+		if (before->due_ms <= ev->due_ms)
+			break;
+	}
+	if (before != NULL)
+		TAILQ_INSERT_AFTER(&webhook_queue, before, ev, link);
+	else
+		TAILQ_INSERT_HEAD(&webhook_queue, ev, link);
+	webhook_queued++;
+}
+
+/*
+ * One attempt; 1 if the endpoint answered 2xx. curl_easy_reset() clears
+ * the options of the last event but keeps the handle's open connections
+ * and TLS sessions, which is the point of keeping it.
+ */
+static int
+webhook_deliver(CURL *curl, const struct webhook_event *ev)
+{
 	struct curl_slist	*hdrs, *h;
 	char			 sig[WEBHOOK_SIG_HEX], line[128];
 	long			 status;
@@ -308,8 +344,7 @@ webhook_deliver(const struct webhook_event *ev)
 	(void)snprintf(line, sizeof(line), "Stripe-Signature: t=%lld,v1=%s",
 	    (long long)t, sig);
 
-	if ((curl = curl_easy_init()) == NULL)
-		return (0);
+	curl_easy_reset(curl);
 	hdrs = NULL;
 	if ((h = curl_slist_append(hdrs, line)) != NULL)
 		hdrs = h;
@@ -343,7 +378,6 @@ webhook_deliver(const struct webhook_event *ev)
 		fprintf(stderr, "standin: webhook to %s: %s\n", ev->url,
 		    curl_easy_strerror(rc));
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(curl);
 	OPENSSL_cleanse(line, sizeof(line));
 	return (status >= 200 && status < 300);
 }
