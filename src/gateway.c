@@ -83,6 +83,7 @@ gateway_intent_body(struct strbuf *b, int64_t amount, const char *currency,
 	gateway_param(b, "metadata[link]", link);
 	if (receipt_email != NULL && receipt_email[0] != '\0')
 		gateway_param(b, "receipt_email", receipt_email);
+	strbuf_appends(b, "&" GATEWAY_EXPAND);
 	if (b->failed) {
 		strbuf_truncate(b, start);
 		return (0);
@@ -156,6 +157,71 @@ gateway_parse_event(const char *body, size_t len, char *id, size_t idlen,
 		gateway_settle(obj, r);
 	json_decref(root);
 	return (1);
+}
+
+int
+gateway_search_query(struct strbuf *b, const char *attempt)
+{
+	size_t		 start;
+
+	if (attempt == NULL || attempt[0] == '\0' ||
+	    strspn(attempt, GATEWAY_LOWER GATEWAY_UPPER GATEWAY_DIGITS "-") !=
+	    strlen(attempt))
+		return (0);
+	start = b->len;
+	strbuf_appends(b, "query=");
+	gateway_encode(b, "metadata['attempt']:'");
+	strbuf_appends(b, attempt);
+	gateway_encode(b, "'");
+	if (b->failed) {
+		strbuf_truncate(b, start);
+		return (0);
+	}
+	return (1);
+}
+
+int
+gateway_parse_search(long http_status, const char *body, size_t len,
+    struct gateway_result *r)
+{
+	struct gateway_result	 one;
+	json_t			*root;
+	const json_t		*data, *obj;
+	const char		*kind;
+	size_t			 i;
+	int			 found, rank, best;
+
+	gateway_result_init(r);
+	if (http_status < 200 || http_status > 299 ||
+	    (root = gateway_load(body, len)) == NULL)
+		return (-1);
+	kind = json_string_value(json_object_get(root, "object"));
+	data = json_object_get(root, "data");
+	if (kind == NULL || strcmp(kind, "search_result") != 0 ||
+	    !json_is_array(data)) {
+		json_decref(root);
+		return (-1);
+	}
+	/* Two intents for one attempt should not exist; money first. */
+	found = 0;
+	best = -1;
+	json_array_foreach(data, i, obj) {
+		if (!gateway_intent(obj, &one))
+			continue;
+		gateway_settle(obj, &one);
+		rank = one.outcome == GATEWAY_SUCCEEDED ? 2 :
+		    one.outcome != GATEWAY_DECLINED ? 1 : 0;
+		if (rank > best) {
+			*r = one;
+			best = rank;
+		}
+		found = 1;
+	}
+	/* Something that is not an intent is an answer it cannot read. */
+	if (!found && json_array_size(data) > 0)
+		found = -1;
+	json_decref(root);
+	return (found);
 }
 
 /* "&name=value"; names are ours and need no encoding. */
@@ -235,7 +301,7 @@ static int
 gateway_intent(const json_t *obj, struct gateway_result *r)
 {
 	struct gateway_result	 in;
-	const json_t		*amount;
+	const json_t		*amount, *charge;
 	const char		*kind;
 	size_t			 i;
 
@@ -263,7 +329,11 @@ gateway_intent(const json_t *obj, struct gateway_result *r)
 	(void)gateway_copy(in.attempt, sizeof(in.attempt),
 	    json_object_get(json_object_get(obj, "metadata"), "attempt"),
 	    GATEWAY_ID "-");
-	gateway_method(json_object_get(obj, "payment_method_details"), &in);
+	/* The card or account, on the charge when it was expanded. */
+	charge = json_object_get(obj, "latest_charge");
+	if (json_is_object(charge))
+		gateway_method(json_object_get(charge,
+		    "payment_method_details"), &in);
 
 	*r = in;
 	return (1);

@@ -11,6 +11,12 @@
 
 #define GATEWAY_MAX_BODY	(1024 * 1024)	/* larger ones are not read */
 
+/*
+ * Stripe answers latest_charge as an id unless asked to expand it, and the
+ * card's brand and last four digits are on the charge.
+ */
+#define GATEWAY_EXPAND		"expand[]=latest_charge"
+
 enum gateway_outcome {
 	GATEWAY_SUCCEEDED,	/* money moved: write the receipt */
 	GATEWAY_DECLINED,	/* definitely not charged */
@@ -43,9 +49,9 @@ struct strbuf;
 
 /*
  * Appends the form body for POST /v1/payment_intents: amount, currency
- * (lower-cased), payment_method, confirm=true, description, metadata[attempt]
- * and metadata[link], and receipt_email. description and receipt_email are
- * left out when NULL or "". Values are percent-encoded (RFC 3986 unreserved
+ * (lower-cased), payment_method, confirm=true, description,
+ * metadata[attempt] and metadata[link], receipt_email, and GATEWAY_EXPAND.
+ * description and receipt_email are left out when NULL or "". Values are percent-encoded (RFC 3986 unreserved
  * characters kept, a space is %20). Returns 0, with nothing appended,
  * for an amount <= 0, a currency that is not 3 ASCII letters, an empty
  * payment_method, attempt or link, a control character in any of those or
@@ -90,6 +96,23 @@ void	gateway_parse_intent(long, const char *, size_t,
  */
 int	gateway_parse_event(const char *, size_t, char *, size_t, char *,
 	    size_t, struct gateway_result *);
+
+/*
+ * Appends the query string of GET /v1/payment_intents/search that finds
+ * the intents made for an attempt: query=metadata['attempt']:'<attempt>'.
+ * Returns 0, with nothing appended, for an attempt id that is not made of
+ * [A-Za-z0-9-] (it is quoted in the query), or an allocation failure.
+ */
+int	gateway_search_query(struct strbuf *, const char *);
+
+/*
+ * Reads the answer to that search: 1 with r filled as from a 2xx intent
+ * when it found one (a succeeded one first, then one that is not
+ * declined, then any), 0 when the gateway says there is none, -1 when it
+ * cannot tell (no answer, not a 2xx, not a search result).
+ */
+int	gateway_parse_search(long, const char *, size_t,
+	    struct gateway_result *);
 
 /*
  * The nine parameters of payment_settle (sql/003_payments.sql) for an

@@ -46,8 +46,8 @@ enum public_kind {
 };
 
 enum public_step {
-	STEP_KNOWN, STEP_VIEW, STEP_FEES, STEP_INVOICE, STEP_BEGIN,
-	STEP_SETTLE, STEP_STATUS, STEP_RENDER
+	STEP_VIEW, STEP_INVOICE, STEP_BEGIN, STEP_SETTLE, STEP_STATUS,
+	STEP_RENDER
 };
 
 enum public_state_id {
@@ -95,7 +95,6 @@ static int	public_run(struct http_request *, enum public_kind);
 static void	public_free(struct http_request *);
 static int	public_rows(struct public_state *, struct kore_pgsql *);
 static int	public_rows_view(struct public_state *, struct kore_pgsql *);
-static int	public_rows_fees(struct public_state *, struct kore_pgsql *);
 static int	public_rows_invoice(struct public_state *,
 		    struct kore_pgsql *);
 static int	public_rows_status(struct public_state *, struct kore_pgsql *);
@@ -342,8 +341,6 @@ public_init(struct http_request *req)
 		st->step = STEP_VIEW;
 		if (st->kind != PUBLIC_CONFIRM)
 			break;
-		/* A form already paid (or declined) shows how it went. */
-		st->step = STEP_KNOWN;
 		/* The form must be the one this link's checkout rendered. */
 		csrf = form_get(&st->form, "csrf");
 		if (form_get(&st->form, "attempt") == NULL ||
@@ -375,20 +372,14 @@ public_query(struct http_request *req)
 		st->sql_bound = 1;
 	}
 	switch (st->step) {
-	case STEP_KNOWN:
-		p[0] = st->attempt;
-		p[1] = st->uuid;
-		r = db_send(&st->sql, q_payment_known, 2, p);
-		break;
 	case STEP_VIEW:
 		p[0] = st->uuid;
 		p[1] = st->addr[0] != '\0' ? st->addr : NULL;
 		p[2] = st->kind == PUBLIC_PAGE ? st->ua : NULL;
 		p[3] = st->kind == PUBLIC_PAGE ? "true" : "false";
-		r = db_send(&st->sql, q_public_view, 4, p);
-		break;
-	case STEP_FEES:
-		r = db_send(&st->sql, q_public_fees, 0, p);
+		/* A form already paid (or declined) shows how it went. */
+		p[4] = st->kind == PUBLIC_CONFIRM ? st->attempt : NULL;
+		r = db_send(&st->sql, q_public_view, 5, p);
 		break;
 	case STEP_INVOICE:
 		p[0] = st->uuid;
@@ -459,16 +450,8 @@ static int
 public_rows(struct public_state *st, struct kore_pgsql *sql)
 {
 	switch (st->step) {
-	case STEP_KNOWN:
-		if (kore_pgsql_ntuples(sql) == 1) {
-			(void)snprintf(st->known, sizeof(st->known), "%s",
-			    kore_pgsql_getvalue(sql, 0, 0));
-		}
-		return (1);
 	case STEP_VIEW:
 		return (public_rows_view(st, sql));
-	case STEP_FEES:
-		return (public_rows_fees(st, sql));
 	case STEP_INVOICE:
 		return (public_rows_invoice(st, sql));
 	case STEP_BEGIN:
@@ -489,16 +472,11 @@ static enum public_step
 public_next(struct http_request *req, struct public_state *st)
 {
 	switch (st->step) {
-	case STEP_KNOWN:
-		if (!strcmp(st->known, "succeeded") ||
-		    !strcmp(st->known, "failed"))
-			return (STEP_RENDER);
-		return (STEP_VIEW);
 	case STEP_VIEW:
-		if (!st->found || st->view.state != PAYVIEW_OK)
+		if (!st->found || st->view.state != PAYVIEW_OK ||
+		    st->kind != PUBLIC_CONFIRM || !strcmp(st->known,
+		    "succeeded") || !strcmp(st->known, "failed"))
 			return (STEP_RENDER);
-		if (st->kind != PUBLIC_CONFIRM)
-			return (STEP_FEES);
 		if (!payview_select(&st->view, &st->form))
 			return (STEP_RENDER);
 		return (STEP_BEGIN);
@@ -508,7 +486,6 @@ public_next(struct http_request *req, struct public_state *st)
 			return (STEP_SETTLE);
 		}
 		return (STEP_RENDER);
-	case STEP_FEES:
 	case STEP_INVOICE:
 	case STEP_SETTLE:
 	case STEP_STATUS:
@@ -517,18 +494,33 @@ public_next(struct http_request *req, struct public_state *st)
 	}
 }
 
+/*
+ * public_link_page's rows: the link and its invoices, then the fee rules,
+ * each with the state of the attempt the request named.
+ */
 static int
 public_rows_view(struct public_state *st, struct kore_pgsql *sql)
 {
-	const char	*v[13];
+	const char	*v[20];
 	char		 err[256];
 	int		 row, rows, col;
 
 	rows = kore_pgsql_ntuples(sql);
 	for (row = 0; row < rows; row++) {
-		for (col = 0; col < 13; col++) {
+		for (col = 0; col < 20; col++) {
 			v[col] = db_isnull(sql, row, col) ? NULL :
 			    kore_pgsql_getvalue(sql, row, col);
+		}
+		if (row == 0 && v[13] != NULL)
+			(void)snprintf(st->known, sizeof(st->known), "%s",
+			    v[13]);
+		if (v[14] != NULL) {
+			if (!payview_add_fee(&st->view, v[14], v[15], v[16],
+			    v[17], v[18], v[19], err, sizeof(err))) {
+				kore_log(LOG_ERR, "fee rules: %s", err);
+				return (0);
+			}
+			continue;
 		}
 		if (!st->found) {
 			if (!payview_set_link(&st->view, v[0], v[1], v[2],
@@ -543,28 +535,6 @@ public_rows_view(struct public_state *st, struct kore_pgsql *sql)
 		if (!payview_add_invoice(&st->view, v[5], v[6], v[7], v[8],
 		    v[9], v[10], v[11], v[12], err, sizeof(err))) {
 			kore_log(LOG_ERR, "link %s: %s", st->uuid, err);
-			return (0);
-		}
-	}
-	return (1);
-}
-
-static int
-public_rows_fees(struct public_state *st, struct kore_pgsql *sql)
-{
-	const char	*v[6];
-	char		 err[256];
-	int		 row, rows, col;
-
-	rows = kore_pgsql_ntuples(sql);
-	for (row = 0; row < rows; row++) {
-		for (col = 0; col < 6; col++) {
-			v[col] = db_isnull(sql, row, col) ? NULL :
-			    kore_pgsql_getvalue(sql, row, col);
-		}
-		if (!payview_add_fee(&st->view, v[0], v[1], v[2], v[3], v[4],
-		    v[5], err, sizeof(err))) {
-			kore_log(LOG_ERR, "fee rules: %s", err);
 			return (0);
 		}
 	}

@@ -6,12 +6,13 @@
 #define PAYPORTAL_PUBLIC_SQL_H
 
 /*
- * One call per page view: the link, its customer and business, the open
- * invoices in its scope, and the "viewed" event when $4 is true
- * (sql/002_public_view.sql).
+ * One call per page view, review or payment: the link, its customer and
+ * business, the open invoices in its scope, the "viewed" event when $4 is
+ * true, the state of attempt $5 if any, and the fee rules
+ * (sql/006_payments_rework.sql).
  */
 static const char	q_public_view[] =
-	"SELECT * FROM public_link_view($1, $2, $3, $4)";
+	"SELECT * FROM public_link_page($1, $2, $3, $4, $5)";
 
 /* One posted invoice in the link's scope, with its lines. */
 static const char	q_public_invoice[] =
@@ -35,20 +36,12 @@ static const char	q_public_invoice[] =
 	" WHERE pl.id = $1::uuid"
 	" ORDER BY li.position";
 
-/* The fee rules, for the page's preview and the review's checkout. */
-static const char	q_public_fees[] =
-	"SELECT method, currency, percent_bp, fixed, min_fee, max_fee"
-	" FROM fee_rules WHERE enabled"
-	" ORDER BY currency, method <> 'card', method";
-
 /* sql/003_payments.sql: reserve, settle, show. */
 static const char	q_payment_begin[] =
 	"SELECT * FROM payment_begin($1, $2, $3, $4, $5, $6, $7, $8,"
 	" interval '30 minutes')";
 static const char	q_payment_settle[] =
 	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-static const char	q_payment_known[] =
-	"SELECT state FROM payment_attempts WHERE id = $1 AND link_id = $2";
 static const char	q_payment_status[] =
 	"SELECT * FROM payment_status($1, $2)";
 

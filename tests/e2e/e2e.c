@@ -19,7 +19,7 @@ static PGconn	*e2e_conn;
 
 static size_t	e2e_write(char *, size_t, size_t, void *);
 static void	e2e_gateway_post(const char *, const char *, const char *,
-		    struct strbuf *);
+		    const char *, struct strbuf *);
 static void	e2e_pm_body(const char *, char *, size_t);
 static int	e2e_hexval(char);
 
@@ -401,7 +401,7 @@ e2e_review(const char *path, const char *body, struct e2e_checkout *co,
 
 static void
 e2e_gateway_post(const char *path, const char *auth, const char *body,
-    struct strbuf *out)
+    const char *key, struct strbuf *out)
 {
 	CURL			*c;
 	struct curl_slist	*h;
@@ -414,6 +414,10 @@ e2e_gateway_post(const char *path, const char *auth, const char *body,
 	if (auth != NULL) {
 		(void)snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s",
 		    auth);
+		h = curl_slist_append(h, hdr);
+	}
+	if (key != NULL) {
+		(void)snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", key);
 		h = curl_slist_append(h, hdr);
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -439,7 +443,7 @@ e2e_pm_body(const char *body, char *out, size_t len)
 	const char	*p, *q;
 
 	strbuf_init(&b);
-	e2e_gateway_post("/v1/payment_methods", "pk_test_e2e", body, &b);
+	e2e_gateway_post("/v1/payment_methods", "pk_test_e2e", body, NULL, &b);
 	p = strstr(strbuf_cstr(&b), "\"id\":\"pm_");
 	cr_assert(p != NULL, "no payment method: %s", strbuf_cstr(&b));
 	p += 6;
@@ -492,8 +496,54 @@ e2e_gateway_control(const char *body)
 	struct strbuf	b;
 
 	strbuf_init(&b);
-	e2e_gateway_post("/_control", NULL, body, &b);
+	e2e_gateway_post("/_control", NULL, body, NULL, &b);
 	strbuf_free(&b);
+}
+
+/*
+ * A pending attempt over invoice 1 of a fresh customer with one invoice
+ * of the given total, as if the customer's request had reserved it and
+ * then lost the gateway's answer: amount (0: all that is open) by card
+ * with payment method pm, deadline an interval from now ("-1 hour" is
+ * long past). Nothing is sent to the gateway.
+ */
+void
+e2e_pending(long long total, long long amount, const char *pm,
+    const char *deadline, char *attempt, char *ref, size_t reflen, char *pre,
+    size_t prelen)
+{
+	char		 tok[LINK_TOKEN_MAX + 1], link[64], amt[32], nums[64];
+	unsigned char	 id[LINK_ID_LEN];
+	const char	*p[6];
+	char		*v;
+
+	e2e_fixture("USD", &total, 1, ref, reflen, pre, prelen);
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	cr_assert(linkid_random(id));
+	linkid_format(id, attempt);
+	(void)snprintf(nums, sizeof(nums), "{\"%s-1\"}", pre);
+	if (amount > 0)
+		(void)snprintf(amt, sizeof(amt), "{%lld}", amount);
+	else
+		(void)snprintf(amt, sizeof(amt), "{NULL}");
+	p[0] = attempt;
+	p[1] = link;
+	p[2] = pm;
+	p[3] = nums;
+	p[4] = amt;
+	p[5] = deadline;
+	v = e2e_value("SELECT o_result FROM payment_begin($1, $2, 'card', $3, "
+	    "$4, $5, NULL, 'e2e', $6::interval)", 6, p);
+	cr_assert_str_eq(v, "new");
+	free(v);
+}
+
+/* A call of the gateway's API with the portal's secret key. */
+void
+e2e_gateway_api(const char *path, const char *body, const char *key,
+    struct strbuf *out)
+{
+	e2e_gateway_post(path, "sk_test_e2e", body, key, out);
 }
 
 /* PaymentIntents the gateway holds for an idempotency key (attempt). */

@@ -65,7 +65,11 @@ void		 e2e_pm(const char *, char *, size_t);
 void		 e2e_pm_bank(const char *, char *, size_t);
 void		 e2e_confirm(const struct e2e_checkout *, const char *,
 		    const char *, const char *, struct e2e_resp *);
+void		 e2e_pending(long long, long long, const char *, const char *,
+		    char *, char *, size_t, char *, size_t);
 void		 e2e_gateway_control(const char *);
+void		 e2e_gateway_api(const char *, const char *, const char *,
+		    struct strbuf *);
 long long	 e2e_gateway_intents(const char *);
 void		 e2e_fixture(const char *, const long long *, int, char *,
 		    size_t, char *, size_t);

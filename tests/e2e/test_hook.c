@@ -11,7 +11,6 @@
 
 #include "e2e.h"
 #include "gwsig.h"
-#include "linkid.h"
 
 static char	ref[64], pre[32];
 
@@ -21,28 +20,8 @@ TestSuite(hook, .init = e2e_init, .fini = e2e_invariants);
 static void
 pending_attempt(char *attempt, long long total)
 {
-	static const long long	 totals[] = { 50000 };
-	char			 tok[LINK_TOKEN_MAX + 1], link[64], amt[32];
-	char			 nums[64];
-	unsigned char		 id[LINK_ID_LEN];
-	const char		*p[5];
-	char			*v;
-
-	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
-	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
-	cr_assert(linkid_random(id));
-	linkid_format(id, attempt);
-	(void)snprintf(nums, sizeof(nums), "{\"%s-1\"}", pre);
-	(void)snprintf(amt, sizeof(amt), "{%lld}", total);
-	p[0] = attempt;
-	p[1] = link;
-	p[2] = nums;
-	p[3] = amt;
-	v = e2e_value("SELECT o_result FROM payment_begin($1, $2, 'card', "
-	    "'pm_hooktest', $3, $4, NULL, 'hook test', interval '30 minutes')",
-	    4, p);
-	cr_assert_str_eq(v, "new");
-	free(v);
+	e2e_pending(50000, total, "pm_hooktest", "30 minutes", attempt, ref,
+	    sizeof(ref), pre, sizeof(pre));
 }
 
 static void

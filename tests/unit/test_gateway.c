@@ -27,13 +27,15 @@
 #define LINK		"7c9e6679-7425-40de-944b-e07fc1f90ae7"
 #define META		"\"metadata\":{\"attempt\":\"" ATTEMPT "\"," \
 			"\"link\":\"" LINK "\"}"
-#define CARD		"\"payment_method_details\":{\"type\":\"card\"," \
+#define CHARGE		"\"latest_charge\":{\"id\":\"ch_3OzUaD2eZvKYlo2C0XyZ\"," \
+			"\"object\":\"charge\",\"status\":\"succeeded\","
+#define CARD		CHARGE "\"payment_method_details\":{\"type\":\"card\"," \
 			"\"card\":{\"brand\":\"visa\",\"last4\":\"4242\"," \
-			"\"exp_month\":12,\"exp_year\":2030}}"
-#define BANK		"\"payment_method_details\":{" \
+			"\"exp_month\":12,\"exp_year\":2030}}}"
+#define BANK		CHARGE "\"payment_method_details\":{" \
 			"\"type\":\"us_bank_account\",\"us_bank_account\":{" \
 			"\"bank_name\":\"STRIPE TEST BANK\"," \
-			"\"last4\":\"6789\",\"routing_number\":\"110000000\"}}"
+			"\"last4\":\"6789\",\"routing_number\":\"110000000\"}}}"
 
 /* An intent as the stand-in writes it, with status and the tail. */
 #define INTENT(status, tail) \
@@ -42,7 +44,6 @@
 	status "\",\"capture_method\":\"automatic\"," \
 	"\"confirmation_method\":\"automatic\",\"created\":1700000000," \
 	"\"livemode\":false,\"payment_method\":\"" PM "\"," \
-	"\"latest_charge\":\"ch_3OzUaD2eZvKYlo2C0XyZ\"," \
 	"\"payment_method_types\":[\"card\"],\"description\":\"INV-1\"," \
 	"\"receipt_email\":null," META tail "}"
 #define SUCCEEDED	INTENT("succeeded", ",\"last_payment_error\":null," \
@@ -179,18 +180,21 @@ Test(gateway, intent_body)
 	    "amount=1234&currency=usd&payment_method=" PM "&confirm=true"
 	    "&description=Invoices%20INV-1%2C%20INV-2"
 	    "&metadata[attempt]=" ATTEMPT "&metadata[link]=" LINK
-	    "&receipt_email=ap%40example.com");
+	    "&receipt_email=ap%40example.com&" GATEWAY_EXPAND);
 	/* No description, no email; a mixed-case currency. */
 	body_is(1, "jPy", PM, ATTEMPT, NULL, NULL, "",
 	    "amount=1&currency=jpy&payment_method=" PM "&confirm=true"
-	    "&metadata[attempt]=" ATTEMPT "&metadata[link]=" LINK);
+	    "&metadata[attempt]=" ATTEMPT "&metadata[link]=" LINK
+	    "&" GATEWAY_EXPAND);
 	body_is(1, "usd", PM, ATTEMPT, "", "", "",
 	    "amount=1&currency=usd&payment_method=" PM "&confirm=true"
-	    "&metadata[attempt]=" ATTEMPT "&metadata[link]=" LINK);
+	    "&metadata[attempt]=" ATTEMPT "&metadata[link]=" LINK
+	    "&" GATEWAY_EXPAND);
 	/* Appended to what is there. */
 	body_is(INT64_MAX, "KWD", "pm_x", "a", NULL, NULL, "x=1&",
 	    "x=1&amount=9223372036854775807&currency=kwd&payment_method=pm_x"
-	    "&confirm=true&metadata[attempt]=a&metadata[link]=" LINK);
+	    "&confirm=true&metadata[attempt]=a&metadata[link]=" LINK
+	    "&" GATEWAY_EXPAND);
 	no_leaks();
 }
 
@@ -202,12 +206,12 @@ Test(gateway, intent_body_encoding)
 	    "amount=5&currency=eur&payment_method=pm_a-b.c~d&confirm=true"
 	    "&description=Caf%C3%A9%20%26%20co%20%3D%20100%25%20%22ok%22"
 	    "&metadata[attempt]=A%2Bb%2Fc%3Fd&metadata[link]=" LINK
-	    "&receipt_email=a.b%2Btag%40example.com");
+	    "&receipt_email=a.b%2Btag%40example.com&" GATEWAY_EXPAND);
 	/* Control characters in a description are ours, and encoded. */
 	body_is(5, "EUR", "pm_1", "a", "l1\nl2\t\x7f\xff", NULL, "",
 	    "amount=5&currency=eur&payment_method=pm_1&confirm=true"
 	    "&description=l1%0Al2%09%7F%FF"
-	    "&metadata[attempt]=a&metadata[link]=" LINK);
+	    "&metadata[attempt]=a&metadata[link]=" LINK "&" GATEWAY_EXPAND);
 	no_leaks();
 }
 
@@ -278,11 +282,12 @@ Test(gateway, succeeded_partial)
 	is(&r, GATEWAY_SUCCEEDED, PI, "succeeded", -1, "", "", "", "", "", "");
 	parse(200, "{\"id\":\"" PI "\",\"object\":\"payment_intent\","
 	    "\"status\":\"succeeded\",\"amount\":null,\"currency\":null,"
-	    "\"metadata\":null,\"payment_method_details\":null}", &r);
+	    "\"metadata\":null,\"latest_charge\":\"ch_1\"}", &r);
 	is(&r, GATEWAY_SUCCEEDED, PI, "succeeded", -1, "", "", "", "", "", "");
 	parse(200, "{\"id\":\"" PI "\",\"object\":\"payment_intent\","
 	    "\"status\":\"succeeded\",\"amount\":\"1234\",\"currency\":\"us\","
-	    "\"metadata\":{},\"payment_method_details\":{\"type\":\"card\"}}",
+	    "\"metadata\":{},\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\"}}}",
 	    &r);
 	is(&r, GATEWAY_SUCCEEDED, PI, "succeeded", -1, "", "", "", "", "", "");
 	/* Amounts are integers of at least 0. */
@@ -401,7 +406,7 @@ Test(gateway, decline_shapes)
 	parse(200, INTENT("requires_payment_method",
 	    ",\"last_payment_error\":" LPE("card_declined",
 	    ",\"decline_code\":\"insufficient_funds\"", "No funds.") ","
-	    "\"payment_method_details\":null"), &r);
+	    "\"latest_charge\":null"), &r);
 	is(&r, GATEWAY_DECLINED, PI, "requires_payment_method", 1234, "USD",
 	    "visa", "0002", ATTEMPT, "insufficient_funds", "No funds.");
 	parse(200, INTENT("requires_payment_method",
@@ -661,36 +666,42 @@ Test(gateway, identifiers)
 
 	/* Brand: [a-z_], up to 15 characters. */
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"card\","
-	    "\"card\":{\"brand\":\"abcdefghijklmn_\",\"last4\":\"0000\"}}}",
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\","
+	    "\"card\":{\"brand\":\"abcdefghijklmn_\",\"last4\":\"0000\"}}}}",
 	    &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "",
 	    "abcdefghijklmn_", "0000", "", "", "");
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"card\","
-	    "\"card\":{\"brand\":\"american_express\",\"last4\":\"424\"}}}",
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\","
+	    "\"card\":{\"brand\":\"american_express\",\"last4\":\"424\"}}}}",
 	    &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "", "", "", "", "",
 	    "");
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"card\","
-	    "\"card\":{\"brand\":\"Visa\",\"last4\":\"42424\"}}}", &r);
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\","
+	    "\"card\":{\"brand\":\"Visa\",\"last4\":\"42424\"}}}}", &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "", "", "", "", "",
 	    "");
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"card\","
-	    "\"card\":{\"brand\":\"<b>\",\"last4\":4242}}}", &r);
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\","
+	    "\"card\":{\"brand\":\"<b>\",\"last4\":4242}}}}", &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "", "", "", "", "",
 	    "");
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"card\","
-	    "\"card\":{\"brand\":\"visa\",\"last4\":\"42a2\"}}}", &r);
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"card\","
+	    "\"card\":{\"brand\":\"visa\",\"last4\":\"42a2\"}}}}", &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "", "visa", "", "",
 	    "", "");
 	/* Methods it does not know give nothing. */
 	parse(200, "{\"id\":\"pi_1\",\"object\":\"payment_intent\",\"status\":"
-	    "\"succeeded\",\"payment_method_details\":{\"type\":\"sepa_debit\","
-	    "\"sepa_debit\":{\"last4\":\"3000\"}}}", &r);
+	    "\"succeeded\",\"latest_charge\":{\"payment_method_details\":"
+	    "{\"type\":\"sepa_debit\","
+	    "\"sepa_debit\":{\"last4\":\"3000\"}}}}", &r);
 	is(&r, GATEWAY_SUCCEEDED, "pi_1", "succeeded", -1, "", "", "", "", "",
 	    "");
 
@@ -976,5 +987,99 @@ Test(gateway, event_oversized)
 	    sizeof(id), type, sizeof(type), &r), 0);
 	is_empty(&r, GATEWAY_UNKNOWN);
 	free(body);
+	no_leaks();
+}
+
+/* Search answers as Stripe writes them: an envelope and a data array. */
+#define SEARCH(data) \
+	"{\"object\":\"search_result\",\"url\":" \
+	"\"/v1/payment_intents/search\",\"has_more\":false," \
+	"\"next_page\":null,\"data\":[" data "]}"
+
+static int
+search(long status, const char *body, struct gateway_result *r)
+{
+	char		*copy;
+	size_t		 len;
+	int		 found;
+
+	len = strlen(body);
+	cr_assert_not_null(copy = malloc(len ? len : 1));
+	memcpy(copy, body, len);
+	memset(r, 0x5a, sizeof(*r));
+	found = gateway_parse_search(status, copy, len, r);
+	free(copy);
+	return (found);
+}
+
+Test(gateway, search_query)
+{
+	struct strbuf	 sb;
+
+	strbuf_init(&sb);
+	strbuf_appends(&sb, "x&");
+	cr_assert_eq(gateway_search_query(&sb, ATTEMPT), 1);
+	cr_assert_str_eq(strbuf_cstr(&sb), "x&query=metadata%5B%27attempt"
+	    "%27%5D%3A%27" ATTEMPT "%27");
+	/* Quoted in the query: nothing that could close the quote. */
+	cr_assert_eq(gateway_search_query(&sb, "a'b"), 0);
+	cr_assert_eq(gateway_search_query(&sb, "a b"), 0);
+	cr_assert_eq(gateway_search_query(&sb, "a\\"), 0);
+	cr_assert_eq(gateway_search_query(&sb, ""), 0);
+	cr_assert_eq(gateway_search_query(&sb, NULL), 0);
+	cr_assert_str_eq(strbuf_cstr(&sb), "x&query=metadata%5B%27attempt"
+	    "%27%5D%3A%27" ATTEMPT "%27");
+	strbuf_free(&sb);
+	no_leaks();
+}
+
+Test(gateway, search_answers)
+{
+	struct gateway_result	 r;
+
+	/* None: the gateway never made an intent for the attempt. */
+	cr_assert_eq(search(200, SEARCH(""), &r), 0);
+	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
+	/* One. */
+	cr_assert_eq(search(200, SEARCH(SUCCEEDED), &r), 1);
+	is(&r, GATEWAY_SUCCEEDED, PI, "succeeded", 1234, "USD", "visa", "4242",
+	    ATTEMPT, "", "");
+	/* A succeeded one wins over a declined one, in either order. */
+	cr_assert_eq(search(200, SEARCH(FAILED("card_declined", "",
+	    "Declined.") "," SUCCEEDED), &r), 1);
+	cr_assert_eq(r.outcome, GATEWAY_SUCCEEDED);
+	cr_assert_eq(search(200, SEARCH(SUCCEEDED "," FAILED("card_declined",
+	    "", "Declined.")), &r), 1);
+	cr_assert_eq(r.outcome, GATEWAY_SUCCEEDED);
+	/* One still in progress wins over a declined one. */
+	cr_assert_eq(search(200, SEARCH(FAILED("card_declined", "",
+	    "Declined.") "," INTENT("processing", "")), &r), 1);
+	cr_assert_eq(r.outcome, GATEWAY_PENDING);
+	cr_assert_eq(search(200, SEARCH(FAILED("card_declined", "",
+	    "Declined.")), &r), 1);
+	cr_assert_eq(r.outcome, GATEWAY_DECLINED);
+	no_leaks();
+}
+
+Test(gateway, search_cannot_tell)
+{
+	struct gateway_result	 r;
+
+	cr_assert_eq(search(0, "", &r), -1);
+	cr_assert_eq(search(500, SEARCH(""), &r), -1);
+	cr_assert_eq(search(400, ERROR("invalid_request_error",
+	    "parameter_invalid", "Bad query."), &r), -1);
+	cr_assert_eq(search(200, "[]", &r), -1);
+	cr_assert_eq(search(200, "{\"object\":\"list\",\"data\":[]}", &r),
+	    -1);
+	cr_assert_eq(search(200, "{\"object\":\"search_result\"}", &r), -1);
+	cr_assert_eq(search(200, "{\"object\":\"search_result\",\"data\":"
+	    "{}}", &r), -1);
+	/* Data that holds no intent is not "none". */
+	cr_assert_eq(search(200, SEARCH("{\"object\":\"charge\"}"), &r), -1);
+	cr_assert_eq(search(200, SEARCH("1"), &r), -1);
+	cr_assert_eq(search(200, "{\"object\":\"search_result\",\"data\":[],"
+	    "\"data\":[]}", &r), -1);
+	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
 	no_leaks();
 }

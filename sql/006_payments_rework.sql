@@ -1,3 +1,5 @@
+-- payportal schema, part 6: payments reworked.
+--
 -- What pending attempts hold on an invoice, kept on the invoice itself and
 -- changed under the invoice's row lock: checking a new payment reads one
 -- row instead of summing every allocation the invoice ever had, and the
@@ -226,6 +228,18 @@ BEGIN
 		RETURN;
 	END IF;
 	IF a.state <> 'pending' THEN
+		-- A webhook settles without the card (events carry no
+		-- expanded charge); whoever learns it later fills it in.
+		IF a.state = 'succeeded' AND p_success AND
+		    a.card_last4 IS NULL AND p_last4 IS NOT NULL AND
+		    p_intent IS NOT DISTINCT FROM a.intent_id THEN
+			UPDATE payment_attempts SET card_brand = p_brand,
+			    card_last4 = p_last4
+			WHERE id = a.id;
+			UPDATE receipts SET card_brand = p_brand,
+			    card_last4 = p_last4
+			WHERE attempt_id = a.id;
+		END IF;
 		RETURN QUERY SELECT a.state, (SELECT r.number FROM receipts r
 		    WHERE r.attempt_id = a.id);
 		RETURN;
@@ -301,3 +315,60 @@ END;
 $$;
 
 DROP FUNCTION invoice_reserved(bigint, uuid);
+
+-- The reconciler's batch, as before, and whether the attempt is past its
+-- deadline by p_quiet as well: by then no request of ours for it can
+-- still reach the gateway, so the gateway's "no such intent" is final.
+DROP FUNCTION payment_claim(integer, interval);
+CREATE FUNCTION payment_claim(p_limit integer, p_age interval,
+    p_quiet interval)
+RETURNS TABLE (o_attempt uuid, o_intent text, o_past_deadline boolean,
+    o_total bigint, o_currency char(3), o_payment_method text,
+    o_link uuid, o_quiet boolean)
+LANGUAGE sql AS $$
+	UPDATE payment_attempts p SET check_after = now() + interval '30 seconds'
+	FROM (SELECT id FROM payment_attempts
+	    WHERE state = 'pending' AND check_after <= now()
+	        AND created_at <= now() - p_age
+	    ORDER BY check_after LIMIT p_limit FOR UPDATE SKIP LOCKED) due
+	WHERE p.id = due.id
+	RETURNING p.id, p.intent_id, p.deadline <= now(), p.total, p.currency,
+	    p.payment_method, p.link_id, p.deadline + p_quiet <= now();
+$$;
+
+-- Everything a customer's page needs in one call: public_link_view's rows;
+-- the state of the attempt a submitted payment form names, on every row
+-- (a form already paid or declined shows how it went, whatever has
+-- happened to the link since); then one row per enabled fee rule, with the
+-- link and invoice columns NULL, for the fee of each payment method.
+CREATE FUNCTION public_link_page(p_link uuid, p_addr inet, p_agent text,
+    p_record boolean, p_attempt uuid)
+RETURNS TABLE (o_state text, o_allow_partial boolean, o_fixed_amount bigint,
+    o_customer text, o_business text, o_number text, o_kind text,
+    o_currency char(3), o_issue_date date, o_due_date date, o_total bigint,
+    o_paid bigint, o_overdue boolean, o_attempt_state text,
+    o_fee_method text, o_fee_currency char(3), o_fee_percent_bp integer,
+    o_fee_fixed bigint, o_fee_min bigint, o_fee_max bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	known	text;
+BEGIN
+	IF p_attempt IS NOT NULL THEN
+		SELECT a.state INTO known FROM payment_attempts a
+		WHERE a.id = p_attempt AND a.link_id = p_link;
+	END IF;
+	RETURN QUERY SELECT v.*, known, NULL::text, NULL::char(3),
+	    NULL::integer, NULL::bigint, NULL::bigint, NULL::bigint
+	FROM public_link_view(p_link, p_addr, p_agent, p_record) v;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT NULL::text, NULL::boolean, NULL::bigint,
+	    NULL::text, NULL::text, NULL::text, NULL::text, NULL::char(3),
+	    NULL::date, NULL::date, NULL::bigint, NULL::bigint,
+	    NULL::boolean, known, f.method, f.currency, f.percent_bp,
+	    f.fixed, f.min_fee, f.max_fee
+	FROM fee_rules f WHERE f.enabled
+	ORDER BY f.currency, f.method <> 'card', f.method;
+END;
+$$;
