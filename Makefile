@@ -129,7 +129,7 @@ $(BUILD)/pgbench-script: tests/bench/pgbench_script.c src/public_sql.h
 $(BUILD)/payload: tests/bench/payload.c | $(BUILD)/.deps
 	$(CC) -O2 $(WARN) -o $@ $< -lcurl -lpthread
 
-bench: $(BUILD)/payportal $(BUILD)/pgbench-script $(BUILD)/payload $(BUILD)/standin
+bench: $(BUILD)/payportal $(BUILD)/pgbench-script $(BUILD)/payload $(BUILD)/standin-fast
 	tests/bench/run.sh
 
 # Everything, as CI runs it.

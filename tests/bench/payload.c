@@ -2,9 +2,14 @@
  * Load for make bench: threads that each pay, over and over, through the
  * whole flow a customer's browser drives: review (which renders the
  * checkout), a payment method from the gateway, confirm (reserve, charge,
- * receipt) and the payment page. Prints the payments completed.
+ * receipt) and the payment page. Prints the payments completed and failed.
  *
- *	payload BASE CAFILE GATEWAY PATH SELECTION THREADS SECONDS
+ *	payload BASE CAFILE GATEWAY PATH SELECTION THREADS SECONDS [READY]
+ *
+ * With READY, each thread first prepares as many checkouts (review and
+ * payment method) as it can confirm in SECONDS with a 2 s gateway, the
+ * file READY is written once all are prepared, and then the threads only
+ * confirm: payments in flight, without customers browsing around them.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,15 +24,26 @@ struct buf {
 	size_t	 len;
 };
 
-static const char	*base, *ca, *gateway, *path, *selection;
-static int		 seconds;
+struct checkout {
+	char	attempt[64];
+	char	csrf[64];
+	char	pm[128];
+};
+
+static const char	*base, *ca, *gateway, *path, *selection, *ready;
+static int		 seconds, nthreads, nready;
 static long		 done, failed;
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 all_ready = PTHREAD_COND_INITIALIZER;
 
 static size_t	collect(char *, size_t, size_t, void *);
 static long	post(CURL *, const char *, const char *, const char *,
 		    struct buf *, int);
 static int	value(const char *, const char *, char *, size_t);
+static int	prepare(CURL *, struct buf *, struct checkout *);
+static int	confirm(CURL *, struct buf *, const struct checkout *);
+static void	count(int);
+static void	wait_ready(void);
 static void	*run(void *);
 
 static size_t
@@ -89,48 +105,99 @@ value(const char *html, const char *marker, char *out, size_t len)
 	return (1);
 }
 
+/* Review (attempt id and CSRF token) and a payment method. */
+static int
+prepare(CURL *c, struct buf *b, struct checkout *co)
+{
+	char		 url[1024];
+	const char	*p;
+
+	(void)snprintf(url, sizeof(url), "%s%s/review", base, path);
+	if (post(c, url, NULL, selection, b, 0) != 200 ||
+	    !value(b->p, "name=\"attempt\"", co->attempt,
+	    sizeof(co->attempt)) ||
+	    !value(b->p, "name=\"csrf\"", co->csrf, sizeof(co->csrf)))
+		return (0);
+	(void)snprintf(url, sizeof(url), "%s/v1/payment_methods", gateway);
+	if (post(c, url, "Authorization: Bearer pk_test_bench",
+	    "type=card&card[number]=4242424242424242&card[exp_month]=12&"
+	    "card[exp_year]=2034&card[cvc]=123", b, 0) != 200 ||
+	    (p = strstr(b->p, "\"id\":\"pm_")) == NULL)
+		return (0);
+	(void)snprintf(co->pm, sizeof(co->pm), "%.*s",
+	    (int)strcspn(p + 6, "\""), p + 6);
+	return (1);
+}
+
+/* Confirm, and follow the redirect to "Payment successful". */
+static int
+confirm(CURL *c, struct buf *b, const struct checkout *co)
+{
+	char		 url[1024], body[2048];
+
+	(void)snprintf(url, sizeof(url), "%s%s/confirm", base, path);
+	(void)snprintf(body, sizeof(body), "attempt=%s&csrf=%s&method=card&"
+	    "payment_method=%s&%s", co->attempt, co->csrf, co->pm, selection);
+	return (post(c, url, NULL, body, b, 1) == 200 &&
+	    strstr(b->p, "Payment successful") != NULL);
+}
+
+static void
+count(int ok)
+{
+	pthread_mutex_lock(&lock);
+	if (ok)
+		done++;
+	else
+		failed++;
+	pthread_mutex_unlock(&lock);
+}
+
+/* The last thread to be ready writes READY and wakes the others. */
+static void
+wait_ready(void)
+{
+	FILE	*f;
+
+	pthread_mutex_lock(&lock);
+	if (++nready == nthreads) {
+		if ((f = fopen(ready, "w")) != NULL)
+			fclose(f);
+		pthread_cond_broadcast(&all_ready);
+	}
+	while (nready < nthreads)
+		pthread_cond_wait(&all_ready, &lock);
+	pthread_mutex_unlock(&lock);
+}
+
 static void *
 run(void *arg)
 {
 	CURL		*c;
 	struct buf	 b = { NULL, 0 };
-	char		 url[1024], body[2048], attempt[64], csrf[64], pm[128];
-	const char	*p;
+	struct checkout	 co, *pool;
 	time_t		 end;
-	int		 ok;
+	int		 i, n;
 
 	c = curl_easy_init();
-	end = time(NULL) + seconds;
-	while (time(NULL) < end) {
-		ok = 0;
-		(void)snprintf(url, sizeof(url), "%s%s/review", base, path);
-		if (post(c, url, NULL, selection, &b, 0) == 200 &&
-		    value(b.p, "name=\"attempt\"", attempt, sizeof(attempt)) &&
-		    value(b.p, "name=\"csrf\"", csrf, sizeof(csrf))) {
-			(void)snprintf(url, sizeof(url),
-			    "%s/v1/payment_methods", gateway);
-			if (post(c, url, "Authorization: Bearer pk_test_bench",
-			    "type=card&card[number]=4242424242424242&"
-			    "card[exp_month]=12&card[exp_year]=2034&"
-			    "card[cvc]=123", &b, 0) == 200 &&
-			    (p = strstr(b.p, "\"id\":\"pm_")) != NULL) {
-				(void)snprintf(pm, sizeof(pm), "%.*s",
-				    (int)strcspn(p + 6, "\""), p + 6);
-				(void)snprintf(url, sizeof(url), "%s%s/confirm",
-				    base, path);
-				(void)snprintf(body, sizeof(body), "attempt=%s&"
-				    "csrf=%s&method=card&payment_method=%s&%s",
-				    attempt, csrf, pm, selection);
-				ok = post(c, url, NULL, body, &b, 1) == 200 &&
-				    strstr(b.p, "Payment successful") != NULL;
-			}
+	if (ready != NULL) {
+		n = seconds / 2 + 2;
+		if ((pool = calloc((size_t)n, sizeof(*pool))) == NULL)
+			n = 0;
+		for (i = 0; i < n; i++) {
+			if (!prepare(c, &b, &pool[i]))
+				break;
 		}
-		pthread_mutex_lock(&lock);
-		if (ok)
-			done++;
-		else
-			failed++;
-		pthread_mutex_unlock(&lock);
+		n = i;
+		wait_ready();
+		end = time(NULL) + seconds;
+		for (i = 0; i < n && time(NULL) < end; i++)
+			count(confirm(c, &b, &pool[i]));
+		free(pool);
+	} else {
+		end = time(NULL) + seconds;
+		while (time(NULL) < end)
+			count(prepare(c, &b, &co) && confirm(c, &b, &co));
 	}
 	free(b.p);
 	curl_easy_cleanup(c);
@@ -143,9 +210,9 @@ main(int argc, char **argv)
 	pthread_t	*t;
 	int		 i, n;
 
-	if (argc != 8) {
+	if (argc != 8 && argc != 9) {
 		fprintf(stderr, "usage: payload BASE CAFILE GATEWAY PATH "
-		    "SELECTION THREADS SECONDS\n");
+		    "SELECTION THREADS SECONDS [READY]\n");
 		return (2);
 	}
 	base = argv[1];
@@ -155,6 +222,8 @@ main(int argc, char **argv)
 	selection = argv[5];
 	n = atoi(argv[6]);
 	seconds = atoi(argv[7]);
+	ready = argc == 9 ? argv[8] : NULL;
+	nthreads = n;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
 		return (1);

@@ -76,7 +76,7 @@ chmod 777 "$dir"
 "$bin" serve -c "$dir/payportal.conf" -f > "$dir/server.log" 2>&1 &
 echo $! > "$dir/server.pid"
 until [ -s "$dir/tls/cert.pem" ]; do sleep 0.1; done
-"$top/build/standin" -l "127.0.0.1:$gw_port" -s sk_test_bench \
+"$top/build/standin-fast" -l "127.0.0.1:$gw_port" -s sk_test_bench \
     -p pk_test_bench -w whsec_bench \
     -u "https://localhost:$https_port/gateway/webhook" \
     -k "$dir/tls/cert.pem" > "$dir/standin.log" 2>&1 &
@@ -146,12 +146,16 @@ pgbench -n -c 8 -j 2 -T "$seconds" -h "$dir/pg" -p "$pg_port" \
 tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
 
 # The event loop under a slow gateway: every charge answered after 2 s,
-# 200 payments in flight, and the page's rate measured meanwhile.
+# 200 payments in flight (their checkouts prepared first, so that what
+# runs meanwhile is the payments, not customers browsing), and the page's
+# rate measured meanwhile.
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
+rm -f "$dir/inflight.ready"
 "$top/build/payload" "$base" "$dir/tls/cert.pem" "http://127.0.0.1:$gw_port" \
     "$paypath" "pay=PAYB-1&amount-PAYB-1=0.01" 200 $((seconds + 6)) \
-    > "$dir/inflight.txt" &
+    "$dir/inflight.ready" > "$dir/inflight.txt" &
 loadpid=$!
+until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
 sleep 3
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
     "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
