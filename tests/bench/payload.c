@@ -4,7 +4,11 @@
  * checkout), a payment method from the gateway, confirm (reserve, charge,
  * receipt) and the payment page. Prints the payments completed and failed.
  *
- *	payload BASE CAFILE GATEWAY PATH SELECTION THREADS SECONDS [READY]
+ *	payload BASE CAFILE GATEWAY PATHS SELECTIONS THREADS SECONDS [READY]
+ *
+ * PATHS and SELECTIONS are lists of as many pay link paths and the
+ * selections to pay on each, separated by spaces: thread i pays on the
+ * (i mod n)th link, so customers pay their own invoices at once.
  *
  * With READY, each thread first prepares as many checkouts (review and
  * payment method) as it can confirm in SECONDS with a 2 s gateway, the
@@ -12,6 +16,7 @@
  * confirm: payments in flight, without customers browsing around them.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +35,11 @@ struct checkout {
 	char	pm[128];
 };
 
-static const char	*base, *ca, *gateway, *path, *selection, *ready;
-static int		 seconds, nthreads, nready;
+#define MAX_LINKS	64
+
+static const char	*base, *ca, *gateway, *ready;
+static char		*paths[MAX_LINKS], *selections[MAX_LINKS];
+static int		 seconds, nthreads, nready, nlinks;
 static long		 done, failed;
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 all_ready = PTHREAD_COND_INITIALIZER;
@@ -40,8 +48,9 @@ static size_t	collect(char *, size_t, size_t, void *);
 static long	post(CURL *, const char *, const char *, const char *,
 		    struct buf *, int);
 static int	value(const char *, const char *, char *, size_t);
-static int	prepare(CURL *, struct buf *, struct checkout *);
-static int	confirm(CURL *, struct buf *, const struct checkout *);
+static int	prepare(CURL *, struct buf *, int, struct checkout *);
+static int	confirm(CURL *, struct buf *, int, const struct checkout *);
+static int	split(char *, char **);
 static void	count(int);
 static void	wait_ready(void);
 static void	*run(void *);
@@ -107,13 +116,13 @@ value(const char *html, const char *marker, char *out, size_t len)
 
 /* Review (attempt id and CSRF token) and a payment method. */
 static int
-prepare(CURL *c, struct buf *b, struct checkout *co)
+prepare(CURL *c, struct buf *b, int link, struct checkout *co)
 {
 	char		 url[1024];
 	const char	*p;
 
-	(void)snprintf(url, sizeof(url), "%s%s/review", base, path);
-	if (post(c, url, NULL, selection, b, 0) != 200 ||
+	(void)snprintf(url, sizeof(url), "%s%s/review", base, paths[link]);
+	if (post(c, url, NULL, selections[link], b, 0) != 200 ||
 	    !value(b->p, "name=\"attempt\"", co->attempt,
 	    sizeof(co->attempt)) ||
 	    !value(b->p, "name=\"csrf\"", co->csrf, sizeof(co->csrf)))
@@ -131,13 +140,14 @@ prepare(CURL *c, struct buf *b, struct checkout *co)
 
 /* Confirm, and follow the redirect to "Payment successful". */
 static int
-confirm(CURL *c, struct buf *b, const struct checkout *co)
+confirm(CURL *c, struct buf *b, int link, const struct checkout *co)
 {
 	char		 url[1024], body[2048];
 
-	(void)snprintf(url, sizeof(url), "%s%s/confirm", base, path);
+	(void)snprintf(url, sizeof(url), "%s%s/confirm", base, paths[link]);
 	(void)snprintf(body, sizeof(body), "attempt=%s&csrf=%s&method=card&"
-	    "payment_method=%s&%s", co->attempt, co->csrf, co->pm, selection);
+	    "payment_method=%s&%s", co->attempt, co->csrf, co->pm,
+	    selections[link]);
 	return (post(c, url, NULL, body, b, 1) == 200 &&
 	    strstr(b->p, "Payment successful") != NULL);
 }
@@ -177,31 +187,48 @@ run(void *arg)
 	struct buf	 b = { NULL, 0 };
 	struct checkout	 co, *pool;
 	time_t		 end;
-	int		 i, n;
+	int		 i, n, link;
 
+	link = (int)(intptr_t)arg % nlinks;
 	c = curl_easy_init();
 	if (ready != NULL) {
 		n = seconds / 2 + 2;
 		if ((pool = calloc((size_t)n, sizeof(*pool))) == NULL)
 			n = 0;
 		for (i = 0; i < n; i++) {
-			if (!prepare(c, &b, &pool[i]))
+			if (!prepare(c, &b, link, &pool[i]))
 				break;
 		}
 		n = i;
 		wait_ready();
 		end = time(NULL) + seconds;
 		for (i = 0; i < n && time(NULL) < end; i++)
-			count(confirm(c, &b, &pool[i]));
+			count(confirm(c, &b, link, &pool[i]));
 		free(pool);
 	} else {
 		end = time(NULL) + seconds;
 		while (time(NULL) < end)
-			count(prepare(c, &b, &co) && confirm(c, &b, &co));
+			count(prepare(c, &b, link, &co) &&
+			    confirm(c, &b, link, &co));
 	}
 	free(b.p);
 	curl_easy_cleanup(c);
-	return (arg);
+	return (NULL);
+}
+
+/* Splits s at spaces into at most MAX_LINKS words; returns how many. */
+static int
+split(char *s, char **words)
+{
+	char	*w;
+	int	 n;
+
+	n = 0;
+	while (n < MAX_LINKS && (w = strsep(&s, " ")) != NULL) {
+		if (*w != '\0')
+			words[n++] = w;
+	}
+	return (n);
 }
 
 int
@@ -212,14 +239,17 @@ main(int argc, char **argv)
 
 	if (argc != 8 && argc != 9) {
 		fprintf(stderr, "usage: payload BASE CAFILE GATEWAY PATH "
-		    "SELECTION THREADS SECONDS [READY]\n");
+		    "SELECTIONS THREADS SECONDS [READY]\n");
 		return (2);
 	}
 	base = argv[1];
 	ca = argv[2];
 	gateway = argv[3];
-	path = argv[4];
-	selection = argv[5];
+	nlinks = split(argv[4], paths);
+	if (nlinks == 0 || split(argv[5], selections) != nlinks) {
+		fprintf(stderr, "payload: as many selections as paths\n");
+		return (2);
+	}
 	n = atoi(argv[6]);
 	seconds = atoi(argv[7]);
 	ready = argc == 9 ? argv[8] : NULL;
@@ -228,7 +258,7 @@ main(int argc, char **argv)
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
 		return (1);
 	for (i = 0; i < n; i++)
-		pthread_create(&t[i], NULL, run, NULL);
+		pthread_create(&t[i], NULL, run, (void *)(intptr_t)i);
 	for (i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	printf("%ld %ld\n", done, failed);

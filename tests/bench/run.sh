@@ -59,13 +59,15 @@ INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli,
 	unit_price, tax_rate_bp, amount, tax)
 SELECT i.id, p, 'Line ' || p, 1000, 10000, 825, 10000, 825
 FROM invoices i, generate_series(1, 3) p WHERE i.number LIKE 'BENCH-%';
+-- Eight customers who pay at once, each a large invoice of their own.
 INSERT INTO customers (external_ref, name, currency)
-	VALUES ('C-PAYB', 'Benchmark Payments Inc', 'USD');
+SELECT 'C-PAYB' || g, 'Benchmark Payments ' || g, 'USD'
+FROM generate_series(1, 8) g;
 INSERT INTO invoices (number, customer_id, status, currency, issue_date,
 	due_date, subtotal, tax, total)
-SELECT 'PAYB-1', id, 'posted', 'USD', current_date, current_date + 30,
-	100000000000000, 0, 100000000000000
-FROM customers WHERE external_ref = 'C-PAYB';
+SELECT 'PAYB' || substr(external_ref, 7) || '-1', id, 'posted', 'USD',
+	current_date, current_date + 30, 100000000000000, 0, 100000000000000
+FROM customers WHERE external_ref LIKE 'C-PAYB_';
 ANALYZE;
 SQL
 
@@ -130,13 +132,17 @@ awk -v p="$page" -v h="$hello" -v t="$tps" 'BEGIN {
 
 # Payments end to end: review, a payment method from the gateway stand-in
 # (answering at once), confirm (reserve, charge, receipt) and the payment
-# page, by 8 customers at once paying 0.01 of one large invoice; then
-# pgbench's TPC-B on the same cluster.
-paylink=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-PAYB --by bench)
-paypath=${paylink#https://localhost:$https_port}
+# page, by 8 customers at once, each paying 0.01 of an invoice of their
+# own; then pgbench's TPC-B on the same cluster.
+paypaths=
+selections=
+for i in 1 2 3 4 5 6 7 8; do
+	paylink=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-PAYB$i --by bench)
+	paypaths="$paypaths ${paylink#https://localhost:$https_port}"
+	selections="$selections pay=PAYB$i-1&amount-PAYB$i-1=0.01"
+done
 set -- $("$top/build/payload" "$base" "$dir/tls/cert.pem" \
-    "http://127.0.0.1:$gw_port" "$paypath" \
-    "pay=PAYB-1&amount-PAYB-1=0.01" 8 "$seconds")
+    "http://127.0.0.1:$gw_port" "$paypaths" "$selections" 8 "$seconds")
 payments=$1
 payfail=$2
 psql_ -d postgres -c "CREATE DATABASE tpcb" >/dev/null
@@ -152,7 +158,7 @@ tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 "$top/build/payload" "$base" "$dir/tls/cert.pem" "http://127.0.0.1:$gw_port" \
-    "$paypath" "pay=PAYB-1&amount-PAYB-1=0.01" 200 $((seconds + 6)) \
+    "$paypaths" "$selections" 200 $((seconds + 6)) \
     "$dir/inflight.ready" > "$dir/inflight.txt" &
 loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
