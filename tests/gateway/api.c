@@ -59,7 +59,7 @@ static void	 api_preflight(const struct http_request *,
 		    struct http_response *);
 static void	 api_run(const struct api_route *, struct http_request *,
 		    const char *, struct http_response *);
-static int	 api_metadata(struct api_call *, struct store_intent_input *);
+static int	 api_metadata(struct api_call *, struct store_meta_input *);
 static int	 api_expand(struct api_call *, int *);
 static int	 api_search_query(const char *, struct store_search *);
 static int	 api_search_string(const char **, char *, size_t);
@@ -452,7 +452,7 @@ api_intent_create(struct api_call *c)
 	memset(&in, 0, sizeof(in));
 	if (!api_required(c, "amount", &amount) ||
 	    !api_required(c, "currency", &currency) ||
-	    !api_metadata(c, &in))
+	    !api_metadata(c, &in.meta))
 		return;
 	in.pm = params_get(&c->params, "payment_method");
 	confirm = params_get(&c->params, "confirm");
@@ -527,7 +527,7 @@ api_intent_create(struct api_call *c)
 
 /* metadata[key]=value; an empty value unsets a key, as with Stripe. */
 static int
-api_metadata(struct api_call *c, struct store_intent_input *in)
+api_metadata(struct api_call *c, struct store_meta_input *in)
 {
 	const char	*name, *key, *value;
 	size_t		 iter, klen;
@@ -552,16 +552,16 @@ api_metadata(struct api_call *c, struct store_intent_input *in)
 		}
 		if (value[0] == '\0')
 			continue;
-		if (in->nmeta == STORE_MAX_METADATA) {
+		if (in->n == STORE_MAX_METADATA) {
 			api_fail(c->resp, 400, "invalid_request_error", NULL,
 			    "metadata", "You can have up to %d metadata keys.",
 			    STORE_MAX_METADATA);
 			return (0);
 		}
-		memcpy(in->meta_keys[in->nmeta], key, klen - 1);
-		in->meta_keys[in->nmeta][klen - 1] = '\0';
-		in->meta_values[in->nmeta] = value;
-		in->nmeta++;
+		memcpy(in->keys[in->n], key, klen - 1);
+		in->keys[in->n][klen - 1] = '\0';
+		in->values[in->n] = value;
+		in->n++;
 	}
 	return (1);
 }
@@ -747,10 +747,13 @@ api_expand(struct api_call *c, int *charge)
 static void
 api_refund_create(struct api_call *c)
 {
-	const char	*pi, *amount, *reason;
-	int64_t		 n;
+	struct store_meta_input	 meta;
+	const char		*pi, *amount, *reason;
+	int64_t			 n;
 
-	if (!api_required(c, "payment_intent", &pi))
+	memset(&meta, 0, sizeof(meta));
+	if (!api_required(c, "payment_intent", &pi) ||
+	    !api_metadata(c, &meta))
 		return;
 	amount = params_get(&c->params, "amount");
 	reason = params_get(&c->params, "reason");
@@ -770,7 +773,7 @@ api_refund_create(struct api_call *c)
 		    "requested_by_customer.");
 		return;
 	}
-	store_refund_create(pi, n, reason, &c->result, &c->resp->body);
+	store_refund_create(pi, n, reason, &meta, &c->result, &c->resp->body);
 	c->resp->status = c->result.status;
 }
 

@@ -189,19 +189,23 @@ struct store_pm_input {
 	enum stripe_outcome	 outcome;
 };
 
+/* metadata[key]=value of an intent or a refund, as the request gave it. */
+struct store_meta_input {
+	char		 keys[STORE_MAX_METADATA][STORE_MAX_META_KEY + 1];
+	const char	*values[STORE_MAX_METADATA];
+	size_t		 n;
+};
+
 struct store_intent_input {
-	int64_t		 amount;
-	char		 currency[4];
-	const char	*pm;			/* NULL: none yet */
-	int		 confirm;
-	const char	*description;
-	const char	*receipt_email;
-	char		 meta_keys[STORE_MAX_METADATA]
-			    [STORE_MAX_META_KEY + 1];
-	const char	*meta_values[STORE_MAX_METADATA];
-	size_t		 nmeta;
-	const char	*idempotency_key;
-	int		 expand_charge;		/* expand[]=latest_charge */
+	int64_t			 amount;
+	char			 currency[4];
+	const char		*pm;			/* NULL: none yet */
+	int			 confirm;
+	const char		*description;
+	const char		*receipt_email;
+	struct store_meta_input	 meta;
+	const char		*idempotency_key;
+	int			 expand_charge;	/* expand[]=latest_charge */
 };
 
 /* metadata['key']:'value' AND ...: every clause must match. */
@@ -234,7 +238,8 @@ void	store_intent_cancel(const char *, const char *, int,
 void	store_intent_search(const struct store_search *,
 	    struct store_result *, struct strbuf *);
 void	store_refund_create(const char *, int64_t, const char *,
-	    struct store_result *, struct strbuf *);
+	    const struct store_meta_input *, struct store_result *,
+	    struct strbuf *);
 void	store_refund_get(const char *, struct store_result *,
 	    struct strbuf *);
 void	store_state(struct strbuf *);

@@ -36,6 +36,13 @@ struct store_pm {
 	time_t			 created;
 };
 
+/* Copies of the request's metadata, kept with the object. */
+struct store_meta {
+	char			*keys[STORE_MAX_METADATA];
+	char			*values[STORE_MAX_METADATA];
+	size_t			 n;
+};
+
 struct store_intent {
 	char			 id[STRIPE_ID_LEN];
 	int64_t			 amount;
@@ -49,9 +56,7 @@ struct store_intent {
 	char			*description;
 	char			*receipt_email;
 	char			*idempotency_key;
-	char			*meta_keys[STORE_MAX_METADATA];
-	char			*meta_values[STORE_MAX_METADATA];
-	size_t			 nmeta;
+	struct store_meta	 meta;
 	size_t			 seq;		/* in store_intents */
 	char			*last_event;	/* kept for resend */
 	time_t			 created;
@@ -64,6 +69,7 @@ struct store_refund {
 	const struct store_intent	*pi;
 	int64_t				 amount;
 	char				 reason[32];	/* or "" */
+	struct store_meta		 meta;
 	time_t				 created;
 };
 
@@ -91,8 +97,10 @@ static void	 store_intent_json(struct strbuf *,
 		    const struct store_intent *, int);
 static void	 store_charge_json(struct strbuf *,
 		    const struct store_intent *);
-static void	 store_metadata_json(struct strbuf *,
-		    const struct store_intent *);
+static void	 store_meta_set(struct store_meta *,
+		    const struct store_meta_input *);
+static void	 store_meta_free(struct store_meta *);
+static void	 store_meta_json(struct strbuf *, const struct store_meta *);
 static void	 store_refund_json(struct strbuf *,
 		    const struct store_refund *);
 static int	 store_matches(const struct store_intent *,
@@ -146,8 +154,10 @@ store_cleanup(void)
 		free(store_pms[i]);
 	for (i = 0; i < store_nintents; i++)
 		store_intent_free(store_intents[i]);
-	for (i = 0; i < store_nrefunds; i++)
+	for (i = 0; i < store_nrefunds; i++) {
+		store_meta_free(&store_refunds[i]->meta);
 		free(store_refunds[i]);
+	}
 	free(store_pms);
 	free(store_intents);
 	free(store_refunds);
@@ -190,7 +200,6 @@ store_intent_create(const struct store_intent_input *in,
 {
 	struct store_intent	*pi;
 	struct store_pm		*pm;
-	size_t			 i;
 
 	pm = NULL;
 	pthread_mutex_lock(&store_lock);
@@ -218,17 +227,7 @@ store_intent_create(const struct store_intent_input *in,
 	pi->description = store_strdup(in->description);
 	pi->receipt_email = store_strdup(in->receipt_email);
 	pi->idempotency_key = store_strdup(in->idempotency_key);
-	for (i = 0; i < in->nmeta; i++) {
-		pi->meta_keys[pi->nmeta] = strdup(in->meta_keys[i]);
-		pi->meta_values[pi->nmeta] = strdup(in->meta_values[i]);
-		if (pi->meta_keys[pi->nmeta] == NULL ||
-		    pi->meta_values[pi->nmeta] == NULL) {
-			free(pi->meta_keys[pi->nmeta]);
-			free(pi->meta_values[pi->nmeta]);
-			continue;
-		}
-		pi->nmeta++;
-	}
+	store_meta_set(&pi->meta, &in->meta);
 	pi->seq = store_nintents;
 	store_intents[store_nintents++] = pi;
 
@@ -394,7 +393,8 @@ out:
  */
 void
 store_refund_create(const char *pi_id, int64_t amount, const char *reason,
-    struct store_result *res, struct strbuf *out)
+    const struct store_meta_input *meta, struct store_result *res,
+    struct strbuf *out)
 {
 	struct store_intent	*pi;
 	struct store_refund	*re;
@@ -437,6 +437,7 @@ store_refund_create(const char *pi_id, int64_t amount, const char *reason,
 	re->amount = amount;
 	(void)snprintf(re->reason, sizeof(re->reason), "%s",
 	    reason != NULL ? reason : "");
+	store_meta_set(&re->meta, meta);
 	re->created = time(NULL);
 
 	res->status = 200;
@@ -489,7 +490,7 @@ store_state(struct strbuf *out)
 		    pi->currency, store_status_names[pi->status]);
 		json_str(out, pi->idempotency_key);
 		strbuf_appends(out, ",\"metadata\":");
-		store_metadata_json(out, pi);
+		store_meta_json(out, &pi->meta);
 		strbuf_appends(out, "}");
 	}
 	strbuf_appends(out, "]");
@@ -686,7 +687,7 @@ store_intent_json(struct strbuf *b, const struct store_intent *pi,
 	strbuf_appends(b, ",\"receipt_email\":");
 	json_str(b, pi->receipt_email);
 	strbuf_appends(b, ",\"metadata\":");
-	store_metadata_json(b, pi);
+	store_meta_json(b, &pi->meta);
 
 	strbuf_appends(b, ",\"last_payment_error\":");
 	if (pi->last_error == STRIPE_SUCCEED) {
@@ -741,18 +742,48 @@ store_charge_json(struct strbuf *b, const struct store_intent *pi)
 	strbuf_appends(b, "}");
 }
 
+/* Running out of memory drops a key, as it drops an optional field. */
 static void
-store_metadata_json(struct strbuf *b, const struct store_intent *pi)
+store_meta_set(struct store_meta *m, const struct store_meta_input *in)
+{
+	size_t		 i;
+
+	for (i = 0; i < in->n; i++) {
+		m->keys[m->n] = strdup(in->keys[i]);
+		m->values[m->n] = strdup(in->values[i]);
+		if (m->keys[m->n] == NULL || m->values[m->n] == NULL) {
+			free(m->keys[m->n]);
+			free(m->values[m->n]);
+			continue;
+		}
+		m->n++;
+	}
+}
+
+static void
+store_meta_free(struct store_meta *m)
+{
+	size_t		 i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->keys[i]);
+		free(m->values[i]);
+	}
+	m->n = 0;
+}
+
+static void
+store_meta_json(struct strbuf *b, const struct store_meta *m)
 {
 	size_t		 i;
 
 	strbuf_appends(b, "{");
-	for (i = 0; i < pi->nmeta; i++) {
+	for (i = 0; i < m->n; i++) {
 		if (i > 0)
 			strbuf_appends(b, ",");
-		json_str(b, pi->meta_keys[i]);
+		json_str(b, m->keys[i]);
 		strbuf_appends(b, ":");
-		json_str(b, pi->meta_values[i]);
+		json_str(b, m->values[i]);
 	}
 	strbuf_appends(b, "}");
 }
@@ -766,6 +797,8 @@ store_refund_json(struct strbuf *b, const struct store_refund *re)
 	    "\"reason\":", re->id, (long long)re->amount, re->pi->charge,
 	    re->pi->currency, re->pi->id);
 	json_str(b, re->reason[0] != '\0' ? re->reason : NULL);
+	strbuf_appends(b, ",\"metadata\":");
+	store_meta_json(b, &re->meta);
 	strbuf_appendf(b, ",\"created\":%lld}", (long long)re->created);
 }
 
@@ -776,11 +809,11 @@ store_matches(const struct store_intent *pi, const struct store_search *q)
 	size_t		 c, i;
 
 	for (c = 0; c < q->nclauses; c++) {
-		for (i = 0; i < pi->nmeta; i++) {
-			if (strcmp(pi->meta_keys[i], q->keys[c]) == 0)
+		for (i = 0; i < pi->meta.n; i++) {
+			if (strcmp(pi->meta.keys[i], q->keys[c]) == 0)
 				break;
 		}
-		if (i == pi->nmeta || strcmp(pi->meta_values[i],
+		if (i == pi->meta.n || strcmp(pi->meta.values[i],
 		    q->values[c]) != 0)
 			return (0);
 	}
@@ -873,12 +906,7 @@ store_strdup(const char *s)
 static void
 store_intent_free(struct store_intent *pi)
 {
-	size_t		 i;
-
-	for (i = 0; i < pi->nmeta; i++) {
-		free(pi->meta_keys[i]);
-		free(pi->meta_values[i]);
-	}
+	store_meta_free(&pi->meta);
 	free(pi->description);
 	free(pi->receipt_email);
 	free(pi->idempotency_key);

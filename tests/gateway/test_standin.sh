@@ -583,20 +583,25 @@ check "concurrent same key: one charge" \
 pay "$pm" 1000
 rpi=$(first_id)
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=300 \
-    -d reason=requested_by_customer
+    -d reason=requested_by_customer -d "metadata[refund]=r-1" \
+    -d "metadata[empty]="
 re1=$(first_id)
 re1_body=$body
 check "partial refund" has "\"object\":\"refund\",\"amount\":300,"
-check "refund: succeeded, with its reason" \
+check "refund: succeeded, with its reason and metadata" \
     has "\"payment_intent\":\"$rpi\",\"status\":\"succeeded\"," \
-    '"reason":"requested_by_customer",'
+    '"reason":"requested_by_customer","metadata":{"refund":"r-1"},'
+req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=1 \
+    -d "metadata[]=x"
+check "refund: a bad metadata key is refused" \
+    has '"param":"metadata[]"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi" -d amount=800
 check "over-refund: 400" is "$code" 400
 check "over-refund: amount_too_large" \
     has '"code":"amount_too_large","param":"amount"'
 req POST /v1/refunds -H "$(sk)" -d "payment_intent=$rpi"
 re2=$(first_id)
-check "refund the rest" has '"amount":700,' '"reason":null,'
+check "refund the rest" has '"amount":700,' '"reason":null,"metadata":{},'
 req GET "/v1/refunds/$re1" -H "$(sk)"
 check "retrieve a refund: 200" is "$code" 200
 check "retrieve a refund: as it was made" is "$body" "$re1_body"
