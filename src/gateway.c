@@ -1,5 +1,6 @@
 /*
- * PaymentIntent requests and answers. Answers are parsed by jansson, with
+ * PaymentIntent and refund requests and answers. Answers are parsed by
+ * jansson, with
  * duplicate keys refused: a body that could be read two ways is not read
  * at all. What cannot be classified is UNKNOWN, because only a later look
  * at the intent can tell whether money moved.
@@ -30,6 +31,17 @@ static const struct gateway_status	gateway_statuses[] = {
 	{ "requires_action",		GATEWAY_PENDING },
 	{ "requires_confirmation",	GATEWAY_PENDING },
 	{ "requires_capture",		GATEWAY_PENDING },
+	{ NULL,				GATEWAY_UNKNOWN }
+};
+
+/* A refund's status: Stripe's refunds end succeeded, failed or canceled. */
+static const struct gateway_status	gateway_refund_statuses[] = {
+	{ "succeeded",			GATEWAY_SUCCEEDED },
+	{ "pending",			GATEWAY_PENDING },
+	{ "requires_action",		GATEWAY_PENDING },
+	{ "failed",			GATEWAY_DECLINED },
+	{ "canceled",			GATEWAY_DECLINED },
+	{ NULL,				GATEWAY_UNKNOWN }
 };
 
 static void	gateway_param(struct strbuf *, const char *, const char *);
@@ -39,9 +51,17 @@ static json_t	*gateway_load(const char *, size_t);
 static void	gateway_result_init(struct gateway_result *);
 static int	gateway_intent(const json_t *, struct gateway_result *);
 static void	gateway_settle(const json_t *, struct gateway_result *);
+static enum gateway_outcome	gateway_status(const struct gateway_status *,
+				    const char *);
 static enum gateway_outcome	gateway_error_outcome(long, const char *,
 				    const char *);
-static void	gateway_error(const json_t *, struct gateway_result *);
+static void	gateway_error(const json_t *, char *, size_t, char *,
+		    size_t);
+static int	gateway_refund_object(const json_t *,
+		    struct gateway_refund *);
+static int	gateway_object(const json_t *, const char *, const char *,
+		    char *, size_t, char *, size_t, int64_t *, char *, size_t);
+static void	gateway_currency(char *, size_t, const json_t *);
 static void	gateway_method(const json_t *, struct gateway_result *);
 static int	gateway_copy(char *, size_t, const json_t *, const char *);
 static int	gateway_prefixed(const char *, const char *);
@@ -121,7 +141,8 @@ gateway_parse_intent(long http_status, const char *body, size_t len,
 		(void)gateway_intent(pi, r);
 	if (r->brand[0] == '\0' && r->last4[0] == '\0')
 		gateway_method(json_object_get(err, "payment_method"), r);
-	gateway_error(err, r);
+	gateway_error(err, r->code, sizeof(r->code), r->message,
+	    sizeof(r->message));
 	r->outcome = gateway_error_outcome(http_status, type, r->status);
 	json_decref(root);
 }
@@ -301,31 +322,13 @@ static int
 gateway_intent(const json_t *obj, struct gateway_result *r)
 {
 	struct gateway_result	 in;
-	const json_t		*amount, *charge;
-	const char		*kind;
-	size_t			 i;
+	const json_t		*charge;
 
 	gateway_result_init(&in);
-	kind = json_string_value(json_object_get(obj, "object"));
-	if (kind == NULL || strcmp(kind, "payment_intent") != 0 ||
-	    !gateway_copy(in.intent_id, sizeof(in.intent_id),
-	    json_object_get(obj, "id"), GATEWAY_ID) ||
-	    !gateway_prefixed(in.intent_id, "pi_") ||
-	    !gateway_copy(in.status, sizeof(in.status),
-	    json_object_get(obj, "status"), GATEWAY_LOWER "_"))
+	if (!gateway_object(obj, "payment_intent", "pi_", in.intent_id,
+	    sizeof(in.intent_id), in.status, sizeof(in.status), &in.amount,
+	    in.currency, sizeof(in.currency)))
 		return (0);
-
-	amount = json_object_get(obj, "amount");
-	if (json_is_integer(amount) && json_integer_value(amount) >= 0)
-		in.amount = json_integer_value(amount);
-	if (gateway_copy(in.currency, sizeof(in.currency),
-	    json_object_get(obj, "currency"), GATEWAY_LOWER GATEWAY_UPPER) &&
-	    strlen(in.currency) != 3)
-		in.currency[0] = '\0';
-	for (i = 0; in.currency[i] != '\0'; i++) {
-		if (in.currency[i] >= 'a')
-			in.currency[i] -= 'a' - 'A';
-	}
 	(void)gateway_copy(in.attempt, sizeof(in.attempt),
 	    json_object_get(json_object_get(obj, "metadata"), "attempt"),
 	    GATEWAY_ID "-");
@@ -348,23 +351,16 @@ static void
 gateway_settle(const json_t *intent, struct gateway_result *r)
 {
 	const json_t	*lpe;
-	size_t		 i;
 
-	r->outcome = GATEWAY_UNKNOWN;
-	for (i = 0; i < sizeof(gateway_statuses) /
-	    sizeof(gateway_statuses[0]); i++) {
-		if (strcmp(r->status, gateway_statuses[i].status) == 0) {
-			r->outcome = gateway_statuses[i].outcome;
-			break;
-		}
-	}
+	r->outcome = gateway_status(gateway_statuses, r->status);
 	if (r->outcome != GATEWAY_DECLINED)
 		return;
 
 	lpe = json_object_get(intent, "last_payment_error");
 	if (!json_is_object(lpe))
 		return;
-	gateway_error(lpe, r);
+	gateway_error(lpe, r->code, sizeof(r->code), r->message,
+	    sizeof(r->message));
 	if (r->brand[0] == '\0' && r->last4[0] == '\0')
 		gateway_method(json_object_get(lpe, "payment_method"), r);
 }
@@ -394,18 +390,28 @@ gateway_error_outcome(long http_status, const char *type, const char *status)
 	}
 }
 
+/* The outcome a table gives a status; UNKNOWN for any other. */
+static enum gateway_outcome
+gateway_status(const struct gateway_status *table, const char *status)
+{
+	for (; table->status != NULL; table++) {
+		if (strcmp(status, table->status) == 0)
+			break;
+	}
+	return (table->outcome);
+}
+
 /* code is the bank's decline_code when there is one: it says more. */
 static void
-gateway_error(const json_t *err, struct gateway_result *r)
+gateway_error(const json_t *err, char *code, size_t codelen, char *message,
+    size_t messagelen)
 {
-	if (!gateway_copy(r->code, sizeof(r->code),
-	    json_object_get(err, "decline_code"), GATEWAY_LOWER GATEWAY_DIGITS
-	    "_"))
-		(void)gateway_copy(r->code, sizeof(r->code),
-		    json_object_get(err, "code"), GATEWAY_LOWER GATEWAY_DIGITS
-		    "_");
-	gateway_copy_text(r->message, sizeof(r->message),
-	    json_object_get(err, "message"));
+	if (!gateway_copy(code, codelen, json_object_get(err, "decline_code"),
+	    GATEWAY_LOWER GATEWAY_DIGITS "_"))
+		(void)gateway_copy(code, codelen, json_object_get(err, "code"),
+		    GATEWAY_LOWER GATEWAY_DIGITS "_");
+	gateway_copy_text(message, messagelen, json_object_get(err,
+	    "message"));
 }
 
 /*
@@ -501,6 +507,166 @@ gateway_copy_text(char *dst, size_t dstlen, const json_t *v)
 		o += n;
 	}
 	dst[o] = '\0';
+}
+
+int
+gateway_refund_body(struct strbuf *b, const char *intent, int64_t amount,
+    const char *refund)
+{
+	size_t		 start;
+
+	if (intent == NULL || !gateway_prefixed(intent, "pi_") ||
+	    strspn(intent, GATEWAY_ID) != strlen(intent) || amount <= 0 ||
+	    refund == NULL || refund[0] == '\0' || strspn(refund,
+	    GATEWAY_LOWER GATEWAY_UPPER GATEWAY_DIGITS "-") != strlen(refund))
+		return (0);
+	start = b->len;
+	strbuf_appends(b, "payment_intent=");
+	strbuf_appends(b, intent);
+	strbuf_appendf(b, "&amount=%lld", (long long)amount);
+	strbuf_appends(b, "&reason=requested_by_customer");
+	gateway_param(b, "metadata[refund]", refund);
+	if (b->failed) {
+		strbuf_truncate(b, start);
+		return (0);
+	}
+	return (1);
+}
+
+void
+gateway_parse_refund(long http_status, const char *body, size_t len,
+    struct gateway_refund *r)
+{
+	json_t		*root;
+	const json_t	*err;
+	const char	*type;
+
+	memset(r, 0, sizeof(*r));
+	r->outcome = GATEWAY_UNKNOWN;
+	r->amount = -1;
+	if (http_status == 0 || (root = gateway_load(body, len)) == NULL)
+		return;
+
+	if (http_status >= 200 && http_status <= 299) {
+		if (gateway_refund_object(root, r))
+			r->outcome = gateway_status(gateway_refund_statuses,
+			    r->status);
+		json_decref(root);
+		return;
+	}
+
+	err = json_object_get(root, "error");
+	if ((type = json_string_value(json_object_get(err, "type"))) ==
+	    NULL) {
+		json_decref(root);
+		return;
+	}
+	gateway_error(err, r->code, sizeof(r->code), r->message,
+	    sizeof(r->message));
+	if (strcmp(type, "idempotency_error") == 0)
+		r->outcome = GATEWAY_REJECTED;
+	else if (http_status == 400 || http_status == 402)
+		r->outcome = GATEWAY_DECLINED;
+	else if (http_status == 401 || http_status == 403 ||
+	    http_status == 404)
+		r->outcome = GATEWAY_REJECTED;
+	json_decref(root);
+}
+
+int
+gateway_parse_charge_event(const char *body, size_t len, char *intent,
+    size_t intentlen)
+{
+	json_t		*root;
+	const json_t	*obj;
+	const char	*kind;
+	int		 ok;
+
+	if (intentlen > 0)
+		intent[0] = '\0';
+	if ((root = gateway_load(body, len)) == NULL)
+		return (0);
+	obj = json_object_get(json_object_get(root, "data"), "object");
+	kind = json_string_value(json_object_get(obj, "object"));
+	ok = kind != NULL && strcmp(kind, "charge") == 0 &&
+	    gateway_copy(intent, intentlen, json_object_get(obj,
+	    "payment_intent"), GATEWAY_ID) && gateway_prefixed(intent, "pi_");
+	if (!ok && intentlen > 0)
+		intent[0] = '\0';
+	json_decref(root);
+	return (ok);
+}
+
+/*
+ * Fills r from a Refund and returns 1, or returns 0 with r untouched if
+ * obj is not one: it must say so, and have a "re_" id and a status.
+ */
+static int
+gateway_refund_object(const json_t *obj, struct gateway_refund *r)
+{
+	struct gateway_refund	 in;
+
+	memset(&in, 0, sizeof(in));
+	in.outcome = GATEWAY_UNKNOWN;
+	in.amount = -1;
+	if (!gateway_object(obj, "refund", "re_", in.refund_id,
+	    sizeof(in.refund_id), in.status, sizeof(in.status), &in.amount,
+	    in.currency, sizeof(in.currency)))
+		return (0);
+	if (gateway_copy(in.intent_id, sizeof(in.intent_id),
+	    json_object_get(obj, "payment_intent"), GATEWAY_ID) &&
+	    !gateway_prefixed(in.intent_id, "pi_"))
+		in.intent_id[0] = '\0';
+	(void)gateway_copy(in.refund, sizeof(in.refund),
+	    json_object_get(json_object_get(obj, "metadata"), "refund"),
+	    GATEWAY_ID "-");
+	(void)gateway_copy(in.code, sizeof(in.code),
+	    json_object_get(obj, "failure_reason"), GATEWAY_LOWER "_");
+
+	*r = in;
+	return (1);
+}
+
+/*
+ * What an intent and a refund share: 1 if obj says it is of kind, with an
+ * id of prefix and a status (both copied), its amount (or -1 stays) and
+ * currency (or ""); 0 if it is not such an object.
+ */
+static int
+gateway_object(const json_t *obj, const char *kind, const char *prefix,
+    char *id, size_t idlen, char *status, size_t statuslen, int64_t *amount,
+    char *currency, size_t currencylen)
+{
+	const json_t	*v;
+	const char	*k;
+
+	k = json_string_value(json_object_get(obj, "object"));
+	if (k == NULL || strcmp(k, kind) != 0 ||
+	    !gateway_copy(id, idlen, json_object_get(obj, "id"), GATEWAY_ID) ||
+	    !gateway_prefixed(id, prefix) || !gateway_copy(status, statuslen,
+	    json_object_get(obj, "status"), GATEWAY_LOWER "_"))
+		return (0);
+	v = json_object_get(obj, "amount");
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		*amount = json_integer_value(v);
+	gateway_currency(currency, currencylen, json_object_get(obj,
+	    "currency"));
+	return (1);
+}
+
+/* Three letters, upper-cased, or "". */
+static void
+gateway_currency(char *dst, size_t dstlen, const json_t *v)
+{
+	size_t		 i;
+
+	if (gateway_copy(dst, dstlen, v, GATEWAY_LOWER GATEWAY_UPPER) &&
+	    strlen(dst) != 3)
+		dst[0] = '\0';
+	for (i = 0; dst[i] != '\0'; i++) {
+		if (dst[i] >= 'a')
+			dst[i] -= 'a' - 'A';
+	}
 }
 
 void

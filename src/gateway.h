@@ -1,7 +1,8 @@
 /*
- * The Stripe-shaped payment gateway, as bytes: the form body that creates
- * a PaymentIntent, and what its answers and webhook events mean for an
- * attempt. No I/O here; the HTTP glue moves the bytes.
+ * The Stripe-shaped payment gateway, as bytes: the form bodies that create
+ * a PaymentIntent or a refund, and what their answers and webhook events
+ * mean for an attempt or a refund. No I/O here; the HTTP glue moves the
+ * bytes.
  */
 #ifndef PAYPORTAL_GATEWAY_H
 #define PAYPORTAL_GATEWAY_H
@@ -113,6 +114,60 @@ int	gateway_search_query(struct strbuf *, const char *);
  */
 int	gateway_parse_search(long, const char *, size_t,
 	    struct gateway_result *);
+
+/*
+ * A refund as the gateway answers it. As in struct gateway_result,
+ * identifiers are all or nothing and only message is cut to fit.
+ */
+struct gateway_refund {
+	enum gateway_outcome	 outcome;
+	char			 refund_id[64];	/* "re_..." */
+	char			 status[32];	/* the refund's */
+	char			 intent_id[64];	/* payment_intent */
+	int64_t			 amount;	/* or -1 */
+	char			 currency[4];	/* upper case */
+	char			 refund[37];	/* metadata[refund] */
+	char			 code[64];	/* failure_reason, code */
+	char			 message[256];
+};
+
+/*
+ * Appends the form body for POST /v1/refunds: payment_intent, amount,
+ * reason=requested_by_customer and metadata[refund]. Returns 0, with
+ * nothing appended, for an intent that is not "pi_" and [A-Za-z0-9_], an
+ * amount <= 0, a refund id that is empty or not made of [A-Za-z0-9-], or
+ * an allocation failure.
+ */
+int	gateway_refund_body(struct strbuf *, const char *, int64_t,
+	    const char *);
+
+/*
+ * Reads the answer to POST /v1/refunds or GET /v1/refunds/{id}.
+ * http_status 0 means there was no answer.
+ *
+ * 2xx with a Refund (a "re_" id and a status): "succeeded" SUCCEEDED;
+ * "pending" or "requires_action" PENDING; "failed" or "canceled" DECLINED,
+ * its failure_reason as code; anything else UNKNOWN. Other 2xx bodies are
+ * UNKNOWN.
+ *
+ * An error body {"error":{"type":...}}: an idempotency_error is REJECTED
+ * whatever the status, since it says nothing of the first request with
+ * the key; otherwise 400 or 402 is DECLINED (the gateway looked at the
+ * refund and made none: amount_too_large, charge_already_refunded ...),
+ * 401, 403 and 404 REJECTED.
+ *
+ * UNKNOWN: no answer, 5xx, 429, 409, any other status, a 4xx whose body
+ * is not a gateway error, malformed JSON, or a body over GATEWAY_MAX_BODY.
+ */
+void	gateway_parse_refund(long, const char *, size_t,
+	    struct gateway_refund *);
+
+/*
+ * The payment_intent of the Charge in a webhook event (charge.refunded
+ * carries the Charge, not the refund): 1 with the "pi_..." id in intent,
+ * or 0 with "" when the body is not an event about an intent's charge.
+ */
+int	gateway_parse_charge_event(const char *, size_t, char *, size_t);
 
 /*
  * The nine parameters of payment_settle (sql/003_payments.sql) for an

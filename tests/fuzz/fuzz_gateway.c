@@ -1,10 +1,10 @@
 /*
  * libFuzzer driver for gateway.c. The first byte picks the HTTP status the
- * rest is read under; the rest is also read as a webhook event. Every
- * field must be NUL-terminated and made only of what it may hold, the
- * outcome must be one of the five and agree with the intent's status and
- * the HTTP status, and reading the same bytes twice must give the same
- * result.
+ * rest is read under, as an intent's answer and as a refund's; the rest is
+ * also read as a webhook event and as a charge event. Every field must be
+ * NUL-terminated and made only of what it may hold, the outcome must be
+ * one of the five and agree with the object's status and the HTTP status,
+ * and reading the same bytes twice must give the same result.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +18,10 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	fuzz_check(const struct gateway_result *, long);
+static void	fuzz_check_refund(const struct gateway_refund *, long);
+static void	fuzz_prefixed(const char *, const char *);
+static void	fuzz_outcome(enum gateway_outcome, const char *, long,
+		    const char *const *, const char *const *, const long *);
 static void	fuzz_field(const char *, size_t, const char *);
 static void	fuzz_text(const char *, size_t);
 static int	fuzz_is(const char *, const char *const *);
@@ -30,12 +34,18 @@ static const char *const	fuzz_pending[] = { "processing",
 	"requires_action", "requires_confirmation", "requires_capture", NULL };
 static const char *const	fuzz_declined[] = { "requires_payment_method",
 	"canceled", NULL };
+static const long	fuzz_rejected[] = { 400, 401, 403, 404, 0 };
+static const char *const	fuzz_refund_pending[] = { "pending",
+	"requires_action", NULL };
+static const char *const	fuzz_refund_failed[] = { "failed", "canceled",
+	NULL };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gateway_result	 r, again;
-	char			 id[64], type[64];
+	struct gateway_refund	 rf, rf_again;
+	char			 id[64], type[64], intent[64];
 	char			*body;
 	size_t			 len;
 	long			 status;
@@ -55,6 +65,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(&r, status);
 	gateway_parse_intent(status, body, len, &again);
 	if (memcmp(&r, &again, sizeof(r)) != 0)
+		abort();
+
+	gateway_parse_refund(status, body, len, &rf);
+	fuzz_check_refund(&rf, status);
+	gateway_parse_refund(status, body, len, &rf_again);
+	if (memcmp(&rf, &rf_again, sizeof(rf)) != 0)
+		abort();
+
+	if (gateway_parse_charge_event(body, len, intent, sizeof(intent))) {
+		fuzz_field(intent, sizeof(intent), FUZZ_ID);
+		if (strncmp(intent, "pi_", 3) != 0 || intent[3] == '\0')
+			abort();
+	} else if (intent[0] != '\0')
 		abort();
 
 	ok = gateway_parse_event(body, len, id, sizeof(id), type, sizeof(type),
@@ -90,9 +113,7 @@ fuzz_check(const struct gateway_result *r, long status)
 	    "abcdefghijklmnopqrstuvwxyz0123456789_");
 	fuzz_text(r->message, sizeof(r->message));
 
-	if (r->intent_id[0] != '\0' && (strncmp(r->intent_id, "pi_", 3) != 0 ||
-	    r->intent_id[3] == '\0'))
-		abort();
+	fuzz_prefixed(r->intent_id, "pi_");
 	if ((r->intent_id[0] == '\0') != (r->status[0] == '\0'))
 		abort();
 	if (r->currency[0] != '\0' && strlen(r->currency) != 3)
@@ -101,39 +122,99 @@ fuzz_check(const struct gateway_result *r, long status)
 		abort();
 	if (r->amount < -1)
 		abort();
+	fuzz_outcome(r->outcome, r->status, status, fuzz_pending,
+	    fuzz_declined, fuzz_rejected);
+	/* No answer is never anything but UNKNOWN, with nothing read. */
+	if (status == 0 && (r->outcome != GATEWAY_UNKNOWN ||
+	    r->intent_id[0] != '\0' || r->message[0] != '\0' ||
+	    r->amount != -1))
+		abort();
+}
 
-	switch (r->outcome) {
+static void
+fuzz_check_refund(const struct gateway_refund *r, long status)
+{
+	fuzz_field(r->refund_id, sizeof(r->refund_id), FUZZ_ID);
+	fuzz_field(r->status, sizeof(r->status),
+	    "abcdefghijklmnopqrstuvwxyz_");
+	fuzz_field(r->intent_id, sizeof(r->intent_id), FUZZ_ID);
+	fuzz_field(r->currency, sizeof(r->currency),
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	fuzz_field(r->refund, sizeof(r->refund), FUZZ_ID "-");
+	fuzz_field(r->code, sizeof(r->code),
+	    "abcdefghijklmnopqrstuvwxyz0123456789_");
+	fuzz_text(r->message, sizeof(r->message));
+
+	fuzz_prefixed(r->refund_id, "re_");
+	fuzz_prefixed(r->intent_id, "pi_");
+	if ((r->refund_id[0] == '\0') != (r->status[0] == '\0'))
+		abort();
+	if (r->refund_id[0] != '\0' && (status < 200 || status > 299))
+		abort();
+	if (r->currency[0] != '\0' && strlen(r->currency) != 3)
+		abort();
+	if (r->amount < -1)
+		abort();
+	/* An idempotency error is REJECTED whatever its status. */
+	fuzz_outcome(r->outcome, r->status, status, fuzz_refund_pending,
+	    fuzz_refund_failed, NULL);
+	if (status == 0 && (r->outcome != GATEWAY_UNKNOWN ||
+	    r->refund_id[0] != '\0' || r->message[0] != '\0' ||
+	    r->amount != -1))
+		abort();
+}
+
+/* "" or prefix and then something. */
+static void
+fuzz_prefixed(const char *s, const char *prefix)
+{
+	size_t		 len;
+
+	len = strlen(prefix);
+	if (s[0] != '\0' && (strncmp(s, prefix, len) != 0 || s[len] == '\0'))
+		abort();
+}
+
+/*
+ * The outcome agrees with the object's status (state) and the HTTP
+ * status. rejected lists the HTTP statuses REJECTED may come with, 0 at
+ * the end, or is NULL for any but a 2xx.
+ */
+static void
+fuzz_outcome(enum gateway_outcome o, const char *state, long status,
+    const char *const *pending, const char *const *declined,
+    const long *rejected)
+{
+	int	ok;
+
+	ok = status >= 200 && status <= 299;
+	switch (o) {
 	case GATEWAY_SUCCEEDED:
-		if (strcmp(r->status, "succeeded") != 0)
+		if (strcmp(state, "succeeded") != 0)
 			abort();
 		break;
 	case GATEWAY_PENDING:
-		if (!fuzz_is(r->status, fuzz_pending))
+		if (!fuzz_is(state, pending))
 			abort();
 		break;
 	case GATEWAY_DECLINED:
-		if (status >= 200 && status <= 299 &&
-		    !fuzz_is(r->status, fuzz_declined))
-			abort();
-		if ((status < 200 || status > 299) && status != 400 &&
+		if (ok ? !fuzz_is(state, declined) : status != 400 &&
 		    status != 402)
 			abort();
 		break;
 	case GATEWAY_REJECTED:
-		if (status != 400 && status != 401 && status != 403 &&
-		    status != 404)
+		if (ok)
 			abort();
+		for (; rejected != NULL && *rejected != status; rejected++) {
+			if (*rejected == 0)
+				abort();
+		}
 		break;
 	case GATEWAY_UNKNOWN:
 		break;
 	default:
 		abort();
 	}
-	/* No answer is never anything but UNKNOWN, with nothing read. */
-	if (status == 0 && (r->outcome != GATEWAY_UNKNOWN ||
-	    r->intent_id[0] != '\0' || r->message[0] != '\0' ||
-	    r->amount != -1))
-		abort();
 }
 
 /* NUL-terminated within size, and made of chars only. */

@@ -72,6 +72,7 @@
 	"\"message\":\"" message "\"}}"
 
 static void	no_leaks(void);
+static char	*exact(const char *, size_t *);
 static void	parse(long, const char *, struct gateway_result *);
 static void	is(const struct gateway_result *, enum gateway_outcome,
 		    const char *, const char *, int64_t, const char *,
@@ -90,16 +91,28 @@ no_leaks(void)
 	cr_assert_eq(leaks(), 0, "memory leaked: see LeakSanitizer's report");
 }
 
-/* Parses a copy of exactly strlen(body) bytes, so ASan sees an overread. */
+/*
+ * A copy of exactly strlen(body) bytes, not NUL-terminated, so that ASan
+ * sees a parser that reads past what it was given.
+ */
+static char *
+exact(const char *body, size_t *len)
+{
+	char	*copy;
+
+	*len = strlen(body);
+	cr_assert_not_null(copy = malloc(*len ? *len : 1));
+	memcpy(copy, body, *len);
+	return (copy);
+}
+
 static void
 parse(long status, const char *body, struct gateway_result *r)
 {
 	char		*copy;
 	size_t		 len;
 
-	len = strlen(body);
-	cr_assert_not_null(copy = malloc(len ? len : 1));
-	memcpy(copy, body, len);
+	copy = exact(body, &len);
 	memset(r, 0x5a, sizeof(*r));
 	gateway_parse_intent(status, copy, len, r);
 	free(copy);
@@ -1003,9 +1016,7 @@ search(long status, const char *body, struct gateway_result *r)
 	size_t		 len;
 	int		 found;
 
-	len = strlen(body);
-	cr_assert_not_null(copy = malloc(len ? len : 1));
-	memcpy(copy, body, len);
+	copy = exact(body, &len);
 	memset(r, 0x5a, sizeof(*r));
 	found = gateway_parse_search(status, copy, len, r);
 	free(copy);
@@ -1081,5 +1092,248 @@ Test(gateway, search_cannot_tell)
 	cr_assert_eq(search(200, "{\"object\":\"search_result\",\"data\":[],"
 	    "\"data\":[]}", &r), -1);
 	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
+	no_leaks();
+}
+
+/* Refunds: the request body, and every answer as the stand-in writes it. */
+#define REFUND_ID	"re_3OzUaD2eZvKYlo2C1q2w3e4r"
+#define REFUND_KEY	"5f0c8a3e-2b7d-4e19-8c6a-0d9e1f2a3b4c"
+#define REFUND(status, tail) \
+	"{\"id\":\"" REFUND_ID "\",\"object\":\"refund\",\"amount\":300," \
+	"\"charge\":\"ch_3OzUaD2eZvKYlo2C0XyZ\",\"currency\":\"usd\"," \
+	"\"payment_intent\":\"" PI "\",\"status\":\"" status "\"," \
+	"\"reason\":\"requested_by_customer\",\"metadata\":{\"refund\":\"" \
+	REFUND_KEY "\"}" tail ",\"created\":1700000000}"
+
+static void	refund_parse(long, const char *, struct gateway_refund *);
+static void	refund_is(const struct gateway_refund *,
+		    enum gateway_outcome, const char *, const char *, int64_t,
+		    const char *, const char *, const char *);
+
+static void
+refund_parse(long status, const char *body, struct gateway_refund *r)
+{
+	char		*copy;
+	size_t		 len;
+
+	copy = exact(body, &len);
+	memset(r, 0x5a, sizeof(*r));
+	gateway_parse_refund(status, copy, len, r);
+	free(copy);
+}
+
+/* The identifiers are those of REFUND() when refund_id is not "". */
+static void
+refund_is(const struct gateway_refund *r, enum gateway_outcome outcome,
+    const char *refund_id, const char *status, int64_t amount,
+    const char *refund, const char *code, const char *message)
+{
+	int	known = refund_id[0] != '\0';
+
+	cr_assert_eq(r->outcome, outcome, "outcome %d, want %d", r->outcome,
+	    outcome);
+	cr_assert_str_eq(r->refund_id, refund_id);
+	cr_assert_str_eq(r->status, status);
+	cr_assert_eq(r->amount, amount, "amount %lld", (long long)r->amount);
+	cr_assert_str_eq(r->currency, known ? "USD" : "");
+	cr_assert_str_eq(r->intent_id, known ? PI : "");
+	cr_assert_str_eq(r->refund, refund);
+	cr_assert_str_eq(r->code, code);
+	cr_assert_str_eq(r->message, message);
+}
+
+Test(gateway, refund_body)
+{
+	struct strbuf	 sb;
+
+	strbuf_init(&sb);
+	strbuf_appends(&sb, "x=1&");
+	cr_assert_eq(gateway_refund_body(&sb, PI, 1234, REFUND_KEY), 1);
+	cr_assert_str_eq(strbuf_cstr(&sb), "x=1&payment_intent=" PI
+	    "&amount=1234&reason=requested_by_customer&metadata[refund]="
+	    REFUND_KEY);
+	strbuf_truncate(&sb, 0);
+
+	/* Refused, nothing appended. */
+	strbuf_appends(&sb, "keep");
+	cr_assert_eq(gateway_refund_body(&sb, PI, 0, REFUND_KEY), 0);
+	cr_assert_eq(gateway_refund_body(&sb, PI, -1, REFUND_KEY), 0);
+	cr_assert_eq(gateway_refund_body(&sb, NULL, 1, REFUND_KEY), 0);
+	cr_assert_eq(gateway_refund_body(&sb, "pi_", 1, REFUND_KEY), 0);
+	cr_assert_eq(gateway_refund_body(&sb, "ch_1", 1, REFUND_KEY), 0);
+	cr_assert_eq(gateway_refund_body(&sb, "pi_1&amount=5", 1, REFUND_KEY),
+	    0);
+	cr_assert_eq(gateway_refund_body(&sb, PI, 1, NULL), 0);
+	cr_assert_eq(gateway_refund_body(&sb, PI, 1, ""), 0);
+	cr_assert_eq(gateway_refund_body(&sb, PI, 1, "a b"), 0);
+	cr_assert_eq(gateway_refund_body(&sb, PI, 1, "a&amount=9"), 0);
+	cr_assert_str_eq(strbuf_cstr(&sb), "keep");
+	strbuf_free(&sb);
+	no_leaks();
+}
+
+Test(gateway, refund_answers)
+{
+	struct gateway_refund	 r;
+
+	refund_parse(200, REFUND("succeeded", ""), &r);
+	refund_is(&r, GATEWAY_SUCCEEDED, REFUND_ID, "succeeded", 300,
+	    REFUND_KEY, "", "");
+	refund_parse(201, REFUND("pending", ""), &r);
+	refund_is(&r, GATEWAY_PENDING, REFUND_ID, "pending", 300, REFUND_KEY,
+	    "", "");
+	refund_parse(200, REFUND("requires_action", ""), &r);
+	cr_assert_eq(r.outcome, GATEWAY_PENDING);
+	/* A refund that failed later, with Stripe's failure_reason. */
+	refund_parse(200, REFUND("failed",
+	    ",\"failure_reason\":\"expired_or_canceled_card\""), &r);
+	refund_is(&r, GATEWAY_DECLINED, REFUND_ID, "failed", 300, REFUND_KEY,
+	    "expired_or_canceled_card", "");
+	refund_parse(200, REFUND("canceled", ""), &r);
+	cr_assert_eq(r.outcome, GATEWAY_DECLINED);
+	/* A status this client does not know says nothing. */
+	refund_parse(200, REFUND("approved", ""), &r);
+	refund_is(&r, GATEWAY_UNKNOWN, REFUND_ID, "approved", 300, REFUND_KEY,
+	    "", "");
+	no_leaks();
+}
+
+Test(gateway, refund_refusals)
+{
+	struct gateway_refund	 r;
+
+	refund_parse(400, ERROR("invalid_request_error", "amount_too_large",
+	    "Refund amount ($8.00) is greater than unrefunded amount on "
+	    "charge ($7.00)"), &r);
+	refund_is(&r, GATEWAY_DECLINED, "", "", -1, "", "amount_too_large",
+	    "Refund amount ($8.00) is greater than unrefunded amount on "
+	    "charge ($7.00)");
+	refund_parse(400, ERROR("invalid_request_error",
+	    "charge_already_refunded", "Charge ch_1 has already been "
+	    "refunded."), &r);
+	refund_is(&r, GATEWAY_DECLINED, "", "", -1, "",
+	    "charge_already_refunded", "Charge ch_1 has already been "
+	    "refunded.");
+	refund_parse(402, ERROR("card_error", "card_declined", "No."), &r);
+	cr_assert_eq(r.outcome, GATEWAY_DECLINED);
+
+	/* Nothing to learn about an earlier request with the key. */
+	refund_parse(400, "{\"error\":{\"type\":\"idempotency_error\","
+	    "\"message\":\"Keys for idempotent requests can only be used with "
+	    "the same parameters they were first used with.\"}}", &r);
+	refund_is(&r, GATEWAY_REJECTED, "", "", -1, "", "",
+	    "Keys for idempotent requests can only be used with the same "
+	    "parameters they were first used with.");
+	refund_parse(401, ERROR("invalid_request_error", "api_key_invalid",
+	    "Invalid API Key provided: sk_test_****"), &r);
+	cr_assert_eq(r.outcome, GATEWAY_REJECTED);
+	refund_parse(403, ERROR("invalid_request_error", "forbidden", "No."),
+	    &r);
+	cr_assert_eq(r.outcome, GATEWAY_REJECTED);
+	refund_parse(404, ERROR("invalid_request_error", "resource_missing",
+	    "No such refund: 're_1'"), &r);
+	cr_assert_eq(r.outcome, GATEWAY_REJECTED);
+	no_leaks();
+}
+
+Test(gateway, refund_cannot_tell)
+{
+	static const char	*bodies[] = {
+		"", "{", "[]", "null", "{}", "{\"error\":{}}",
+		"{\"error\":{\"type\":1}}", "{\"error\":\"x\"}",
+		/* Not a refund, or a refund without what makes one. */
+		"{\"object\":\"charge\",\"id\":\"re_1\",\"status\":"
+		    "\"succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"re_1\"}",
+		"{\"object\":\"refund\",\"status\":\"succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"re_\",\"status\":"
+		    "\"succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"ch_1\",\"status\":"
+		    "\"succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"re_1 \",\"status\":"
+		    "\"succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"re_1\",\"status\":"
+		    "\"Succeeded\"}",
+		"{\"object\":\"refund\",\"id\":\"re_1\",\"status\":"
+		    "\"succeeded\",\"id\":\"re_2\"}",
+	};
+	struct gateway_refund	 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		refund_parse(200, bodies[i], &r);
+		refund_is(&r, GATEWAY_UNKNOWN, "", "", -1, "", "", "");
+	}
+	/* No answer, a gateway in trouble, a request still running. */
+	refund_parse(0, REFUND("succeeded", ""), &r);
+	refund_is(&r, GATEWAY_UNKNOWN, "", "", -1, "", "", "");
+	refund_parse(500, ERROR("api_error", "", "Internal error."), &r);
+	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
+	refund_parse(503, "<html>busy</html>", &r);
+	refund_is(&r, GATEWAY_UNKNOWN, "", "", -1, "", "", "");
+	refund_parse(429, ERROR("invalid_request_error", "rate_limit",
+	    "Too many requests."), &r);
+	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
+	refund_parse(409, ERROR("idempotency_error", "", "In use."), &r);
+	cr_assert_eq(r.outcome, GATEWAY_REJECTED);
+	refund_parse(400, "{\"message\":\"not an error body\"}", &r);
+	cr_assert_eq(r.outcome, GATEWAY_UNKNOWN);
+	no_leaks();
+}
+
+Test(gateway, refund_odd_fields)
+{
+	struct gateway_refund	 r;
+
+	/* Fields that are not what they should be are "" or -1. */
+	refund_parse(200, "{\"id\":\"re_1\",\"object\":\"refund\","
+	    "\"amount\":-5,\"currency\":\"dollars\",\"payment_intent\":"
+	    "\"ch_1\",\"status\":\"succeeded\",\"metadata\":{\"refund\":"
+	    "\"a b\"},\"failure_reason\":7}", &r);
+	cr_assert_eq(r.outcome, GATEWAY_SUCCEEDED);
+	cr_assert_str_eq(r.refund_id, "re_1");
+	cr_assert_eq(r.amount, -1);
+	cr_assert_str_eq(r.currency, "");
+	cr_assert_str_eq(r.intent_id, "");
+	cr_assert_str_eq(r.refund, "");
+	cr_assert_str_eq(r.code, "");
+	refund_parse(200, "{\"id\":\"re_1\",\"object\":\"refund\",\"status\":"
+	    "\"succeeded\",\"amount\":1.5,\"metadata\":[]}", &r);
+	cr_assert_eq(r.amount, -1);
+	cr_assert_str_eq(r.refund, "");
+	no_leaks();
+}
+
+Test(gateway, charge_event)
+{
+	char		 intent[64], small[8];
+	const char	*body;
+
+	body = EVENT(EVT, "charge.refunded", "{\"id\":\"ch_1\",\"object\":"
+	    "\"charge\",\"amount\":1234,\"amount_refunded\":300,\"currency\":"
+	    "\"usd\",\"status\":\"succeeded\",\"payment_intent\":\"" PI "\"}");
+	cr_assert_eq(gateway_parse_charge_event(body, strlen(body), intent,
+	    sizeof(intent)), 1);
+	cr_assert_str_eq(intent, PI);
+	/* An id that does not fit is no id. */
+	cr_assert_eq(gateway_parse_charge_event(body, strlen(body), small,
+	    sizeof(small)), 0);
+	cr_assert_str_eq(small, "");
+
+	body = EVENT(EVT, "payment_intent.succeeded", SUCCEEDED);
+	cr_assert_eq(gateway_parse_charge_event(body, strlen(body), intent,
+	    sizeof(intent)), 0);
+	cr_assert_str_eq(intent, "");
+	body = EVENT(EVT, "charge.refunded", "{\"id\":\"ch_1\",\"object\":"
+	    "\"charge\",\"payment_intent\":null}");
+	cr_assert_eq(gateway_parse_charge_event(body, strlen(body), intent,
+	    sizeof(intent)), 0);
+	body = EVENT(EVT, "charge.refunded", "{\"object\":\"charge\","
+	    "\"payment_intent\":\"re_1\"}");
+	cr_assert_eq(gateway_parse_charge_event(body, strlen(body), intent,
+	    sizeof(intent)), 0);
+	cr_assert_str_eq(intent, "");
+	cr_assert_eq(gateway_parse_charge_event("{", 1, intent,
+	    sizeof(intent)), 0);
 	no_leaks();
 }
