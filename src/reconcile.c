@@ -18,10 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-#include <openssl/crypto.h>
-
 #include "gateway.h"
+#include "gwhttp.h"
 #include "reconcile.h"
 #include "strbuf.h"
 
@@ -48,7 +46,6 @@ struct reconcile_attempt {
 	const char	*link;
 };
 
-static size_t	reconcile_write(char *, size_t, size_t, void *);
 static void	reconcile_call(const struct conf *, const char *,
 		    const char *, const char *, const char *,
 		    struct gateway_result *, int *);
@@ -62,13 +59,6 @@ static void	reconcile_remember(PGconn *, const char *, const char *);
 static void	reconcile_settle(PGconn *, const char *,
 		    const struct gateway_result *);
 
-static size_t
-reconcile_write(char *p, size_t size, size_t n, void *arg)
-{
-	strbuf_append(arg, p, size * n);
-	return (size * n);
-}
-
 /*
  * One gateway call: a POST with the body under the idempotency key, or a
  * GET when body is NULL. The answer is read as an intent into r; when
@@ -79,45 +69,11 @@ static void
 reconcile_call(const struct conf *c, const char *url, const char *body,
     const char *key, const char *what, struct gateway_result *r, int *found)
 {
-	CURL			*h;
-	struct curl_slist	*hdrs;
 	struct strbuf		 out;
-	char			 hdr[320];
 	long			 status;
 
 	strbuf_init(&out);
-	status = 0;
-	if ((h = curl_easy_init()) != NULL) {
-		hdrs = NULL;
-		(void)snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s",
-		    c->gateway_secret_key);
-		hdrs = curl_slist_append(hdrs, hdr);
-		OPENSSL_cleanse(hdr, sizeof(hdr));
-		if (body != NULL) {
-			(void)snprintf(hdr, sizeof(hdr),
-			    "Idempotency-Key: %s", key);
-			hdrs = curl_slist_append(hdrs, hdr);
-		}
-		(void)snprintf(hdr, sizeof(hdr), "Stripe-Version: %s",
-		    c->gateway_version);
-		hdrs = curl_slist_append(hdrs, hdr);
-		curl_easy_setopt(h, CURLOPT_URL, url);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reconcile_write);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)c->gateway_timeout);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		if (body != NULL) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-			    (long)strlen(body));
-		}
-		if (curl_easy_perform(h) == CURLE_OK)
-			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-		curl_slist_free_all(hdrs);
-		curl_easy_cleanup(h);
-	}
+	status = gwhttp_request(c, url, body, key, &out);
 	if (found != NULL)
 		*found = gateway_parse_search(status, out.data, out.len, r);
 	else
