@@ -1,8 +1,9 @@
 /*
- * Each worker runs the reconciler and the outbox every few seconds in a
- * Kore task: a thread, so their blocking libpq and libcurl calls never
- * stall the event loop that serves customers. One run at a time per
- * worker; several workers and nodes share the rows through SKIP LOCKED.
+ * Each worker runs the reconciler, the refunds and the outbox every few
+ * seconds in a Kore task: a thread, so their blocking libpq and libcurl
+ * calls never stall the event loop that serves customers. One run at a
+ * time per worker; several workers and nodes share the rows through SKIP
+ * LOCKED.
  */
 #include <kore/kore.h>
 #include <kore/tasks.h>
@@ -12,6 +13,7 @@
 #include "outbox.h"
 #include "portal.h"
 #include "reconcile.h"
+#include "refund.h"
 
 #define BACKGROUND_INTERVAL	2000	/* ms between runs */
 /*
@@ -87,6 +89,7 @@ background_run(struct kore_task *t)
 		kore_log(LOG_ERR, "background: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	(void)reconcile_run(background_db, &portal_conf);
+	(void)refund_run(background_db, &portal_conf);
 	(void)outbox_run(background_db, &portal_conf);
 	return (KORE_RESULT_OK);
 }

@@ -2,8 +2,9 @@
  * The gateway's webhook: POST /gateway/webhook. The signature is checked
  * in constant time against every configured secret (several during a
  * rotation) with a 5-minute tolerance before anything else; the event is
- * then recorded and applied in one transaction (gateway_event_settle), so
- * a replayed event changes nothing and a failed one can be retried.
+ * then recorded and applied in one transaction (gateway_event_settle, or
+ * refund_event for a charge.refunded), so a replayed event changes
+ * nothing and a failed one can be retried.
  */
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -25,6 +26,7 @@
 static const char	q_hook_settle[] =
 	"SELECT * FROM gateway_event_settle($1, $2, $3, $4, $5, $6, $7, $8,"
 	" $9, $10)";
+static const char	q_hook_refund[] = "SELECT refund_event($1, $2, $3)";
 
 enum hook_state_id {
 	HOOK_STATE_INIT,
@@ -41,12 +43,15 @@ struct hook_state {
 	char			 amount[32];
 	struct gateway_result	 result;
 	const char		*success;	/* "true", "false" or NULL */
+	char			 charge_intent[64];	/* of charge.refunded */
 	char			 outcome[16];
 };
 
 static int	hook_init(struct http_request *);
 static int	hook_query(struct http_request *);
 static int	hook_wait(struct http_request *);
+static enum db_status	hook_send_settle(struct hook_state *,
+			    const char **);
 static void	hook_free(struct http_request *);
 static void	hook_answer(struct http_request *, int, const char *);
 static size_t	hook_secrets(char *, const char **, size_t);
@@ -146,6 +151,14 @@ hook_init(struct http_request *req)
 		hook_answer(req, HTTP_STATUS_BAD_REQUEST, "not an event\n");
 		return (HTTP_STATE_COMPLETE);
 	}
+	/*
+	 * A refund's Charge names the intent, not the refund: its pending
+	 * refunds are asked about again at once (refund.c), under their own
+	 * keys, which tells each one's outcome.
+	 */
+	if (!strcmp(st->type, "charge.refunded"))
+		(void)gateway_parse_charge_event(body, len, st->charge_intent,
+		    sizeof(st->charge_intent));
 	kore_free(body);
 
 	/* Only an intent's final outcome settles anything. */
@@ -166,18 +179,39 @@ hook_query(struct http_request *req)
 	struct hook_state	*st;
 	const char		*p[10];
 	enum db_status		 r;
-	int			 ok;
 
 	st = http_state_get(req);
 	if (!st->sql_bound) {
 		db_bind(&st->sql, req);
 		st->sql_bound = 1;
 	}
+	p[0] = st->event;
+	p[1] = st->type;
+	if (st->charge_intent[0] != '\0') {
+		p[2] = st->charge_intent;
+		r = db_send(&st->sql, q_hook_refund, 3, p);
+	} else
+		r = hook_send_settle(st, p);
+	if (r == DB_WAIT)
+		return (HTTP_STATE_RETRY);
+	if (r == DB_FAILED) {
+		/* Not recorded: the gateway retries the event later. */
+		hook_answer(req, HTTP_STATUS_INTERNAL_ERROR, "try again\n");
+		return (HTTP_STATE_COMPLETE);
+	}
+	req->fsm_state = HOOK_STATE_WAIT;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* An intent's event: its outcome, for gateway_event_settle. */
+static enum db_status
+hook_send_settle(struct hook_state *st, const char **p)
+{
+	int	ok;
+
 	ok = st->success != NULL && !strcmp(st->success, "true");
 	(void)snprintf(st->amount, sizeof(st->amount), "%lld",
 	    (long long)st->result.amount);
-	p[0] = st->event;
-	p[1] = st->type;
 	p[2] = st->result.intent_id[0] != '\0' ? st->result.intent_id : NULL;
 	p[3] = st->result.attempt[0] != '\0' ? st->result.attempt : NULL;
 	p[4] = st->success;
@@ -188,16 +222,7 @@ hook_query(struct http_request *req)
 	    "declined");
 	p[9] = ok ? NULL : (st->result.message[0] != '\0' ?
 	    st->result.message : "The payment was declined.");
-	r = db_send(&st->sql, q_hook_settle, 10, p);
-	if (r == DB_WAIT)
-		return (HTTP_STATE_RETRY);
-	if (r == DB_FAILED) {
-		/* Not recorded: the gateway retries the event later. */
-		hook_answer(req, HTTP_STATUS_INTERNAL_ERROR, "try again\n");
-		return (HTTP_STATE_COMPLETE);
-	}
-	req->fsm_state = HOOK_STATE_WAIT;
-	return (HTTP_STATE_CONTINUE);
+	return (db_send(&st->sql, q_hook_settle, 10, p));
 }
 
 static int

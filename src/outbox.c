@@ -1,11 +1,11 @@
 /*
  * The outbox: messages written in the same transaction as what caused
- * them, delivered here with retries and backoff. Receipts go by email;
- * pay links staff send go by email or by text message (an HTTP API in
- * Twilio's shape). A row is never lost: a receipt is retried until it is
- * delivered; a link message is given up after OUTBOX_LINK_TRIES, or at
- * once when the provider refuses it for good, and its link's activity
- * says so either way.
+ * them, delivered here with retries and backoff. Receipts and refunds go
+ * by email; pay links staff send go by email or by text message (an HTTP
+ * API in Twilio's shape). A row is never lost: a receipt or refund mail
+ * is retried until it is delivered; a link message is given up after
+ * OUTBOX_LINK_TRIES, or at once when the provider refuses it for good,
+ * and its link's activity says so either way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,19 @@ static const char	q_receipt_mail[] =
 	" JOIN receipt_allocations x ON x.receipt_id = r.id"
 	" JOIN invoices v ON v.id = x.invoice_id"
 	" WHERE r.id = $1 ORDER BY v.due_date, v.number";
-
+/* A fee-only refund has no invoice rows: one row with them NULL. */
+static const char	q_refund_mail[] =
+	"SELECT f.id, f.currency, f.amount, f.fee, r.number, r.method,"
+	"  coalesce(r.card_brand, ''), coalesce(r.card_last4, ''),"
+	"  to_char(r.created_at AT TIME ZONE b.timezone, 'Mon FMDD, YYYY'),"
+	"  c.name, b.name, b.email, v.number, a.amount,"
+	"  to_char(now() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS')"
+	" FROM outbox o JOIN refunds f ON f.id = o.refund_id"
+	" JOIN receipts r ON r.id = f.receipt_id"
+	" JOIN customers c ON c.id = r.customer_id CROSS JOIN business b"
+	" LEFT JOIN refund_allocations a ON a.refund_id = f.id"
+	" LEFT JOIN invoices v ON v.id = a.invoice_id"
+	" WHERE o.id = $1 ORDER BY v.due_date, v.number";
 
 static const char	q_outbox_link[] =
 	"SELECT * FROM outbox_link($1)";
@@ -62,6 +74,14 @@ static size_t	outbox_read(char *, size_t, size_t, void *);
 static size_t	outbox_write(char *, size_t, size_t, void *);
 static int	outbox_receipt(PGconn *, const struct conf *, const char *,
 		    const char *, struct strbuf *, char *, size_t);
+static int	outbox_refund(PGconn *, const struct conf *, const char *,
+		    const char *, struct strbuf *, char *, size_t);
+static PGresult	*outbox_rows(PGconn *, const char *, const char *,
+		    const char *, const struct currency **, char *, size_t);
+static void	outbox_head(struct strbuf *, const struct conf *, PGresult *,
+		    const char *, const char *, const char *);
+static void	outbox_amounts(struct strbuf *, PGresult *,
+		    const struct currency *, const char *, int64_t);
 static int	outbox_send(const struct conf *, const char *,
 		    struct strbuf *, char *, size_t);
 static int	outbox_backoff(int);
@@ -87,53 +107,96 @@ outbox_read(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * The receipt as a plain-text mail, CRLF line ends (libcurl dot-stuffs
- * only after CRLF). No card details beyond brand and last four digits.
+ * The rows of a mail's query for id, q_receipt_mail or q_refund_mail,
+ * which share their columns from 9 on: customer, business, its email,
+ * invoice and amount (a row each), date. The currency is column 1. NULL,
+ * with err set, when there is nothing to send.
  */
+static PGresult *
+outbox_rows(PGconn *db, const char *q, const char *id, const char *what,
+    const struct currency **cur, char *err, size_t errlen)
+{
+	PGresult	*res;
+	const char	*p[1];
+
+	p[0] = id;
+	res = PQexecParams(db, q, 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 ||
+	    (*cur = money_currency(PQgetvalue(res, 0, 1))) == NULL) {
+		(void)snprintf(err, errlen, "%s %s not readable", what, id);
+		PQclear(res);
+		return (NULL);
+	}
+	return (res);
+}
+
+/*
+ * A plain-text mail from the business, CRLF line ends (libcurl
+ * dot-stuffs only after CRLF): the headers, then the greeting.
+ */
+static void
+outbox_head(struct strbuf *m, const struct conf *c, PGresult *res,
+    const char *to, const char *msgid, const char *subject)
+{
+	strbuf_appendf(m, "From: %s <%s>\r\n", PQgetvalue(res, 0, 10),
+	    c->smtp_from);
+	strbuf_appendf(m, "To: <%s>\r\n", to);
+	strbuf_appendf(m, "Date: %s +0000\r\n", PQgetvalue(res, 0, 14));
+	strbuf_appendf(m, "Message-ID: <%s@payportal>\r\n", msgid);
+	strbuf_appendf(m, "Subject: %s\r\n", subject);
+	strbuf_appends(m, "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	strbuf_appendf(m, "Dear %s,\r\n\r\n", PQgetvalue(res, 0, 9));
+}
+
+/* A line per invoice, then what is named and its amount. */
+static void
+outbox_amounts(struct strbuf *m, PGresult *res, const struct currency *cur,
+    const char *what, int64_t amount)
+{
+	char		 a[MONEY_FORMAT_MAX];
+	int		 i, n;
+
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 12))
+			continue;
+		(void)money_format(strtoll(PQgetvalue(res, i, 13), NULL, 10),
+		    cur, a, sizeof(a));
+		strbuf_appendf(m, "Invoice %s: %s\r\n", PQgetvalue(res, i, 12),
+		    a);
+	}
+	if (what != NULL) {
+		(void)money_format(amount, cur, a, sizeof(a));
+		strbuf_appendf(m, "%s: %s\r\n", what, a);
+	}
+}
+
+/* No card details beyond brand and last four digits. */
 static int
 outbox_receipt(PGconn *db, const struct conf *c, const char *id,
     const char *to, struct strbuf *m, char *err, size_t errlen)
 {
 	PGresult		*res;
 	const struct currency	*cur;
-	const char		*p[1];
-	char			 a[MONEY_FORMAT_MAX];
-	int			 i, n;
+	char			 a[MONEY_FORMAT_MAX], msgid[128], subject[300];
 
-	p[0] = id;
-	res = PQexecParams(db, q_receipt_mail, 1, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 ||
-	    (cur = money_currency(PQgetvalue(res, 0, 1))) == NULL) {
-		(void)snprintf(err, errlen, "receipt %s not readable", id);
-		PQclear(res);
+	if ((res = outbox_rows(db, q_receipt_mail, id, "receipt", &cur, err,
+	    errlen)) == NULL)
 		return (0);
-	}
-	strbuf_appendf(m, "From: %s <%s>\r\n", PQgetvalue(res, 0, 10),
-	    c->smtp_from);
-	strbuf_appendf(m, "To: <%s>\r\n", to);
-	strbuf_appendf(m, "Date: %s +0000\r\n", PQgetvalue(res, 0, 14));
-	strbuf_appendf(m, "Message-ID: <receipt.%s.%s@payportal>\r\n",
+	(void)snprintf(msgid, sizeof(msgid), "receipt.%s.%s",
 	    PQgetvalue(res, 0, 0), id);
-	strbuf_appendf(m, "Subject: Receipt %s from %s\r\n",
+	(void)snprintf(subject, sizeof(subject), "Receipt %s from %s",
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 10));
-	strbuf_appends(m, "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	outbox_head(m, c, res, to, msgid, subject);
 	(void)money_format(strtoll(PQgetvalue(res, 0, 4), NULL, 10), cur, a,
 	    sizeof(a));
-	strbuf_appendf(m, "Dear %s,\r\n\r\nThank you for your payment of %s "
-	    "on %s.\r\n\r\nReceipt: %s\r\n", PQgetvalue(res, 0, 9), a,
-	    PQgetvalue(res, 0, 8), PQgetvalue(res, 0, 0));
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		(void)money_format(strtoll(PQgetvalue(res, i, 13), NULL, 10),
-		    cur, a, sizeof(a));
-		strbuf_appendf(m, "Invoice %s: %s\r\n", PQgetvalue(res, i, 12),
-		    a);
-	}
-	(void)money_format(strtoll(PQgetvalue(res, 0, 3), NULL, 10), cur, a,
-	    sizeof(a));
-	strbuf_appendf(m, "Convenience fee: %s\r\n", a);
+	strbuf_appendf(m, "Thank you for your payment of %s on %s.\r\n\r\n"
+	    "Receipt: %s\r\n", a, PQgetvalue(res, 0, 8),
+	    PQgetvalue(res, 0, 0));
+	outbox_amounts(m, res, cur, "Convenience fee",
+	    strtoll(PQgetvalue(res, 0, 3), NULL, 10));
 	(void)money_format(strtoll(PQgetvalue(res, 0, 4), NULL, 10), cur, a,
 	    sizeof(a));
 	strbuf_appendf(m, "Total charged: %s\r\n", a);
@@ -143,6 +206,49 @@ outbox_receipt(PGconn *db, const struct conf *c, const char *id,
 	else
 		strbuf_appendf(m, "Paid by bank account ending %s\r\n",
 		    PQgetvalue(res, 0, 7));
+	strbuf_appendf(m, "\r\n%s\r\n%s\r\n", PQgetvalue(res, 0, 10),
+	    PQgetvalue(res, 0, 11));
+	PQclear(res);
+	return (!m->failed);
+}
+
+/*
+ * A refund, like the receipt: how much went back, of which invoices and
+ * the fee, and where to. id is the outbox row.
+ */
+static int
+outbox_refund(PGconn *db, const struct conf *c, const char *id,
+    const char *to, struct strbuf *m, char *err, size_t errlen)
+{
+	PGresult		*res;
+	const struct currency	*cur;
+	char			 a[MONEY_FORMAT_MAX], msgid[128], subject[300];
+	int64_t			 fee;
+
+	if ((res = outbox_rows(db, q_refund_mail, id, "refund of outbox row",
+	    &cur, err, errlen)) == NULL)
+		return (0);
+	(void)money_format(strtoll(PQgetvalue(res, 0, 2), NULL, 10), cur, a,
+	    sizeof(a));
+	(void)snprintf(msgid, sizeof(msgid), "refund.%s",
+	    PQgetvalue(res, 0, 0));
+	(void)snprintf(subject, sizeof(subject), "Refund of %s from %s", a,
+	    PQgetvalue(res, 0, 10));
+	outbox_head(m, c, res, to, msgid, subject);
+	strbuf_appendf(m, "We have refunded %s of your payment of %s "
+	    "(receipt %s).\r\n\r\n", a, PQgetvalue(res, 0, 8),
+	    PQgetvalue(res, 0, 4));
+	fee = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	outbox_amounts(m, res, cur, fee > 0 ? "Convenience fee" : NULL, fee);
+	strbuf_appendf(m, "Total refunded: %s\r\n\r\n", a);
+	if (!strcmp(PQgetvalue(res, 0, 5), "card"))
+		strbuf_appendf(m, "The money goes back to your %s card ending "
+		    "%s", PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
+	else
+		strbuf_appendf(m, "The money goes back to your bank account "
+		    "ending %s", PQgetvalue(res, 0, 7));
+	strbuf_appends(m, "; your bank may take a few days to show it."
+	    "\r\n");
 	strbuf_appendf(m, "\r\n%s\r\n%s\r\n", PQgetvalue(res, 0, 10),
 	    PQgetvalue(res, 0, 11));
 	PQclear(res);
@@ -220,7 +326,8 @@ outbox_run(PGconn *db, const struct conf *c)
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		kind = PQgetvalue(res, i, 1);
-		if (strcmp(kind, "receipt_email") != 0) {
+		if (strcmp(kind, "receipt_email") != 0 &&
+		    strcmp(kind, "refund_email") != 0) {
 			outbox_link(db, c, res, i);
 			continue;
 		}
@@ -229,9 +336,14 @@ outbox_run(PGconn *db, const struct conf *c)
 		ok = c->smtp_url != NULL && c->smtp_from != NULL;
 		if (!ok)
 			(void)snprintf(err, sizeof(err), "smtp_url is not set");
-		ok = ok && outbox_receipt(db, c, PQgetvalue(res, i, 4),
-		    PQgetvalue(res, i, 2), &m, err, sizeof(err)) &&
-		    outbox_send(c, PQgetvalue(res, i, 2), &m, err, sizeof(err));
+		if (ok && !strcmp(kind, "refund_email"))
+			ok = outbox_refund(db, c, PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 2), &m, err, sizeof(err));
+		else if (ok)
+			ok = outbox_receipt(db, c, PQgetvalue(res, i, 4),
+			    PQgetvalue(res, i, 2), &m, err, sizeof(err));
+		ok = ok && outbox_send(c, PQgetvalue(res, i, 2), &m, err,
+		    sizeof(err));
 		strbuf_free(&m);
 		p[0] = PQgetvalue(res, i, 0);
 		if (ok) {

@@ -36,13 +36,13 @@ static const char	q_public_invoice[] =
 	" WHERE pl.id = $1::uuid"
 	" ORDER BY li.position";
 
-/* sql/003_payments.sql: reserve, settle, show. */
+/* sql/003_payments.sql: reserve, settle; show (sql/008_refunds.sql). */
 static const char	q_payment_begin[] =
 	"SELECT * FROM payment_begin($1, $2, $3, $4, $5, $6, $7, $8,"
 	" interval '30 minutes')";
 static const char	q_payment_settle[] =
 	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char	q_payment_status[] =
-	"SELECT * FROM payment_status($1, $2)";
+	"SELECT * FROM payment_receipt($1, $2)";
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The payment page and the printable receipt. The receipt shows the card
- * brand and last four digits as the gateway reported them, never more.
+ * brand and last four digits as the gateway reported them, never more,
+ * and the refunds of the payment with what is left of it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -9,6 +10,9 @@
 
 #include "payview.h"
 #include "receipt.h"
+
+static int	receipt_add_refund(struct receipt_view *, const char *const *,
+		    char *, size_t);
 
 void
 receipt_init(struct receipt_view *r)
@@ -26,10 +30,16 @@ receipt_free(struct receipt_view *r)
 	for (i = 0; i < r->nlines; i++)
 		free(r->lines[i].invoice);
 	free(r->lines);
+	for (i = 0; i < r->nrefunds; i++)
+		free(r->refunds[i].at);
+	free(r->refunds);
 	memset(r, 0, sizeof(*r));
 }
 
-/* The first row carries the attempt; every row one invoice it pays. */
+/*
+ * The first row carries the attempt; every row one invoice it pays, or
+ * one refund of it.
+ */
 int
 receipt_add_row(struct receipt_view *r, const char *const *v, char *err,
     size_t errlen)
@@ -52,6 +62,8 @@ receipt_add_row(struct receipt_view *r, const char *const *v, char *err,
 			return (0);
 		}
 	}
+	if (v[RCPT_INVOICE] == NULL && v[RCPT_REFUND_AT] != NULL)
+		return (receipt_add_refund(r, v, err, errlen));
 	if (r->nlines == RECEIPT_MAX_LINES) {
 		snprintf(err, errlen, "more than %d invoices", RECEIPT_MAX_LINES);
 		return (0);
@@ -69,6 +81,43 @@ receipt_add_row(struct receipt_view *r, const char *const *v, char *err,
 		return (0);
 	}
 	r->nlines++;
+	return (1);
+}
+
+static int
+receipt_add_refund(struct receipt_view *r, const char *const *v, char *err,
+    size_t errlen)
+{
+	struct receipt_refund	*n;
+	int64_t			 sum;
+
+	if (r->nrefunds == RECEIPT_MAX_LINES) {
+		snprintf(err, errlen, "more than %d refunds",
+		    RECEIPT_MAX_LINES);
+		return (0);
+	}
+	if ((n = realloc(r->refunds, (r->nrefunds + 1) * sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (0);
+	}
+	r->refunds = n;
+	n = &r->refunds[r->nrefunds];
+	if (v[RCPT_REFUND_STATE] == NULL ||
+	    !payview_int64(v[RCPT_REFUND_AMOUNT], &n->amount) ||
+	    n->amount <= 0 || (n->at = strdup(v[RCPT_REFUND_AT])) == NULL) {
+		snprintf(err, errlen, "bad refund row");
+		return (0);
+	}
+	n->pending = strcmp(v[RCPT_REFUND_STATE], "succeeded") != 0;
+	r->nrefunds++;
+	if (!n->pending) {
+		if (!money_add(r->refunded, n->amount, &sum) ||
+		    sum > r->total) {
+			snprintf(err, errlen, "refunds above the total");
+			return (0);
+		}
+		r->refunded = sum;
+	}
 	return (1);
 }
 
@@ -125,5 +174,21 @@ receipt_context(const struct receipt_view *r, const char *base,
 		mustache_set_str(item, "invoice", r->lines[i].invoice);
 		payview_money(item, "amount", r->lines[i].amount, r->currency);
 	}
+
+	mustache_set_bool(ctx, "has_refunds", r->nrefunds > 0);
+	lines = mustache_set(ctx, "refunds", mustache_list());
+	for (i = 0; i < r->nrefunds; i++) {
+		item = mustache_push(lines, mustache_map());
+		mustache_set_str(item, "at", r->refunds[i].at);
+		payview_money(item, "amount", r->refunds[i].amount,
+		    r->currency);
+		mustache_set_bool(item, "pending", r->refunds[i].pending);
+	}
+	payview_money(ctx, "refunded", r->refunded, r->currency);
+	payview_money(ctx, "net", r->total - r->refunded, r->currency);
+	mustache_set_bool(ctx, "fully_refunded", r->refunded > 0 &&
+	    r->refunded == r->total);
+	mustache_set_bool(ctx, "partly_refunded", r->refunded > 0 &&
+	    r->refunded < r->total);
 	return (ctx);
 }

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "e2e.h"
 #include "linkid.h"
@@ -21,6 +22,8 @@ static size_t	e2e_write(char *, size_t, size_t, void *);
 static void	e2e_gateway_post(const char *, const char *, const char *,
 		    const char *, struct strbuf *);
 static void	e2e_pm_body(const char *, char *, size_t);
+static void	e2e_gateway_state(struct strbuf *);
+static void	e2e_gateway_refunds(struct strbuf *, struct strbuf *);
 static int	e2e_hexval(char);
 
 const char *
@@ -363,6 +366,89 @@ e2e_invariants(void)
 	    "x.attempt_id WHERE x.invoice_id = v.id AND a.state = 'pending')",
 	    0, NULL), 0,
 	    "an invoice's reservation is not what its pending payments hold");
+	e2e_refund_invariants();
+}
+
+/*
+ * Refunds: what each receipt holds is what its refunds pending or done
+ * hold, never more than it took; a refund adds up; money given back was
+ * given back by the gateway, once; and a test's invoice has been paid
+ * what its receipts took less what refunds gave back.
+ */
+void
+e2e_refund_invariants(void)
+{
+	struct strbuf	 ids, amounts;
+	const char	*p[3];
+	char		*done;
+
+	cr_assert_eq(e2e_count("SELECT count(*) FROM receipt_allocations x "
+	    "WHERE x.refunded > x.amount OR x.refunded <> (SELECT "
+	    "coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN refunds "
+	    "f ON f.id = a.refund_id WHERE a.receipt_id = x.receipt_id AND "
+	    "a.invoice_id = x.invoice_id AND f.state <> 'failed')", 0, NULL), 0,
+	    "an invoice of a receipt is refunded more than it was paid, or "
+	    "other than its refunds say");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM receipts r WHERE "
+	    "r.fee_refunded > r.fee OR r.fee_refunded <> (SELECT "
+	    "coalesce(sum(f.fee), 0) FROM refunds f WHERE f.receipt_id = r.id "
+	    "AND f.state <> 'failed')", 0, NULL), 0,
+	    "a receipt's fee is refunded more than it was, or other than its "
+	    "refunds say");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM refunds f WHERE f.amount "
+	    "<> f.fee + (SELECT coalesce(sum(a.amount), 0) FROM "
+	    "refund_allocations a WHERE a.refund_id = f.id)", 0, NULL), 0,
+	    "a refund's allocations and fee part do not add up to its amount");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM refunds WHERE state = "
+	    "'succeeded' AND gateway_refund IS NULL", 0, NULL), 0,
+	    "a succeeded refund without the gateway's refund");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM (SELECT gateway_refund "
+	    "FROM refunds WHERE gateway_refund IS NOT NULL GROUP BY "
+	    "gateway_refund HAVING count(*) > 1) d", 0, NULL), 0,
+	    "one gateway refund recorded twice");
+	cr_assert_eq(e2e_count("SELECT count(*) FROM invoices v JOIN customers "
+	    "c ON c.id = v.customer_id WHERE c.external_ref LIKE 'C-T%' AND "
+	    "v.paid <> (SELECT coalesce(sum(x.amount), 0) FROM "
+	    "receipt_allocations x WHERE x.invoice_id = v.id) - (SELECT "
+	    "coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN refunds "
+	    "f ON f.id = a.refund_id WHERE a.invoice_id = v.id AND f.state = "
+	    "'succeeded')", 0, NULL), 0,
+	    "an invoice's paid amount is not its receipts less its refunds");
+
+	/*
+	 * Against the gateway's own books, for each charge: at least what
+	 * its refunds that succeeded before the look gave back, at most
+	 * what those not failed hold after it. Both sums only grow while
+	 * other tests refund, and a refund is recorded before it is sent,
+	 * so the bounds hold however the three looks interleave.
+	 */
+	done = e2e_value("SELECT coalesce(json_agg(json_build_array("
+	    "r.gateway_ref, s.amount)), '[]')::text FROM receipts r JOIN "
+	    "(SELECT receipt_id, sum(amount) AS amount FROM refunds WHERE "
+	    "state = 'succeeded' GROUP BY receipt_id) s ON s.receipt_id = r.id",
+	    0, NULL);
+	strbuf_init(&ids);
+	strbuf_init(&amounts);
+	e2e_gateway_refunds(&ids, &amounts);
+	p[0] = done;
+	p[1] = strbuf_cstr(&ids);
+	p[2] = strbuf_cstr(&amounts);
+	cr_assert_eq(e2e_count("WITH lo AS (SELECT e->>0 AS ref, "
+	    "(e->>1)::bigint AS done FROM json_array_elements($1::json) e), "
+	    "gw AS (SELECT * FROM unnest($2::text[], $3::bigint[]) AS "
+	    "g(ref, refunded)), "
+	    "hi AS (SELECT r.gateway_ref AS ref, sum(f.amount) AS held FROM "
+	    "refunds f JOIN receipts r ON r.id = f.receipt_id WHERE f.state <> "
+	    "'failed' GROUP BY r.gateway_ref) "
+	    "SELECT count(*) FROM (SELECT ref FROM lo UNION SELECT ref FROM "
+	    "gw) k LEFT JOIN lo USING (ref) LEFT JOIN gw USING (ref) "
+	    "LEFT JOIN hi USING (ref) "
+	    "WHERE coalesce(gw.refunded, 0) < coalesce(lo.done, 0) "
+	    "OR coalesce(gw.refunded, 0) > coalesce(hi.held, 0)", 3, p), 0,
+	    "the gateway gave back other than the refunds of a charge say");
+	free(done);
+	strbuf_free(&ids);
+	strbuf_free(&amounts);
 }
 
 /* The value="..." after the first occurrence of marker. */
@@ -546,25 +632,116 @@ e2e_gateway_api(const char *path, const char *body, const char *key,
 	e2e_gateway_post(path, "sk_test_e2e", body, key, out);
 }
 
+/* The stand-in's GET /_control/state. */
+static void
+e2e_gateway_state(struct strbuf *b)
+{
+	CURL		*c;
+	char		 url[512];
+
+	(void)snprintf(url, sizeof(url), "%s/_control/state",
+	    e2e_env("E2E_GATEWAY"));
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_cleanup(c);
+	(void)strbuf_cstr(b);
+}
+
+/*
+ * What the gateway has refunded of each intent that has refunds, as SQL
+ * array literals: ids "{pi_1,pi_2}", amounts "{300,1000}".
+ */
+static void
+e2e_gateway_refunds(struct strbuf *ids, struct strbuf *amounts)
+{
+	struct strbuf	 b;
+	json_t		*root, *pi;
+	json_int_t	 refunded;
+	size_t		 i;
+	int		 n;
+
+	strbuf_init(&b);
+	e2e_gateway_state(&b);
+	root = json_loadb(b.data, b.len, 0, NULL);
+	cr_assert(root != NULL, "gateway state: %s", strbuf_cstr(&b));
+	strbuf_appendc(ids, '{');
+	strbuf_appendc(amounts, '{');
+	n = 0;
+	json_array_foreach(json_object_get(root, "intents"), i, pi) {
+		refunded = json_integer_value(json_object_get(pi,
+		    "amount_refunded"));
+		if (refunded <= 0)
+			continue;
+		strbuf_appendf(ids, "%s%s", n ? "," : "",
+		    json_string_value(json_object_get(pi, "id")));
+		strbuf_appendf(amounts, "%s%lld", n ? "," : "",
+		    (long long)refunded);
+		n++;
+	}
+	strbuf_appendc(ids, '}');
+	strbuf_appendc(amounts, '}');
+	json_decref(root);
+	strbuf_free(&b);
+}
+
+/* What the gateway has refunded of an intent. */
+long long
+e2e_gateway_refunded(const char *intent)
+{
+	struct strbuf	 b;
+	json_t		*root, *pi;
+	long long	 n;
+	size_t		 i;
+
+	strbuf_init(&b);
+	e2e_gateway_state(&b);
+	root = json_loadb(b.data, b.len, 0, NULL);
+	cr_assert(root != NULL, "gateway state: %s", strbuf_cstr(&b));
+	n = -1;
+	json_array_foreach(json_object_get(root, "intents"), i, pi) {
+		if (strcmp(json_string_value(json_object_get(pi, "id")),
+		    intent) == 0)
+			n = json_integer_value(json_object_get(pi,
+			    "amount_refunded"));
+	}
+	json_decref(root);
+	strbuf_free(&b);
+	cr_assert(n >= 0, "the gateway has no intent %s", intent);
+	return (n);
+}
+
+/* The refunds the gateway has made, of every intent. */
+long long
+e2e_gateway_refund_count(void)
+{
+	struct strbuf	 b;
+	json_t		*root;
+	long long	 n;
+
+	strbuf_init(&b);
+	e2e_gateway_state(&b);
+	root = json_loadb(b.data, b.len, 0, NULL);
+	cr_assert(root != NULL, "gateway state: %s", strbuf_cstr(&b));
+	n = json_integer_value(json_object_get(root, "refunds"));
+	json_decref(root);
+	strbuf_free(&b);
+	return (n);
+}
+
 /* PaymentIntents the gateway holds for an idempotency key (attempt). */
 long long
 e2e_gateway_intents(const char *attempt)
 {
-	CURL		*c;
 	struct strbuf	 b;
 	char		 url[512];
 	const char	*p;
 	long long	 n;
 
 	strbuf_init(&b);
-	(void)snprintf(url, sizeof(url), "%s/_control/state",
-	    e2e_env("E2E_GATEWAY"));
-	c = curl_easy_init();
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, e2e_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
-	curl_easy_cleanup(c);
+	e2e_gateway_state(&b);
 	(void)snprintf(url, sizeof(url), "\"idempotency_key\":\"%s\"",
 	    attempt);
 	n = 0;
@@ -811,4 +988,116 @@ e2e_as_staff(struct e2e_staff *s)
 
 	cr_assert_eq(e2e_signin("staff@harborstreet.example",
 	    e2e_env("E2E_STAFF_PASSWORD"), s, &r), 303);
+}
+
+/*
+ * Refunds: a receipt to refund, paid for real. A fresh customer with USD
+ * invoices of these totals pays them all by card through the portal.
+ */
+void
+e2e_paid_receipt(const long long *totals, int n, struct e2e_paid *pd)
+{
+	struct e2e_checkout	 co;
+	struct e2e_resp		 r;
+	char			 ref[64], tok[LINK_TOKEN_MAX + 1], link[64];
+	char			 sel[512], pm[128], *v;
+	const char		*p[1];
+	size_t			 o;
+	int			 i;
+
+	memset(pd, 0, sizeof(*pd));
+	e2e_fixture("USD", totals, n, ref, sizeof(ref), pd->pre,
+	    sizeof(pd->pre));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	(void)snprintf(pd->path, sizeof(pd->path), "/pay/%s", tok);
+	for (i = 0, o = 0; i < n && o < sizeof(sel); i++)
+		o += (size_t)snprintf(sel + o, sizeof(sel) - o, "%spay=%s-%d",
+		    i ? "&" : "", pd->pre, i + 1);
+	cr_assert(e2e_review(pd->path, sel, &co, &r), "review %ld: %s",
+	    r.status, strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	e2e_pm("4242424242424242", pm, sizeof(pm));
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303, "%ld: %s", r.status, strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	(void)snprintf(pd->attempt, sizeof(pd->attempt), "%s", co.attempt);
+	p[0] = co.attempt;
+	v = e2e_value("SELECT id || ' ' || number || ' ' || gateway_ref || ' ' "
+	    "|| total || ' ' || fee FROM receipts WHERE attempt_id = $1", 1, p);
+	cr_assert_eq(sscanf(v, "%31s %31s %63s %lld %lld", pd->receipt,
+	    pd->number, pd->intent, &pd->total, &pd->fee), 5, "%s", v);
+	free(v);
+}
+
+/*
+ * refund_begin as the stack's admin; NULL for any argument is SQL NULL.
+ * The answer as "<result> <field> <amount> <fee> <state>: <message>",
+ * "-" for what it leaves NULL.
+ */
+char *
+e2e_refund_begin(const char *refund, const char *receipt,
+    const char *numbers, const char *amounts, const char *fee,
+    const char *reason)
+{
+	const char	*p[6];
+
+	p[0] = refund;
+	p[1] = receipt;
+	p[2] = numbers;
+	p[3] = amounts;
+	p[4] = fee;
+	p[5] = reason;
+	return (e2e_value("SELECT o_result || ' ' || coalesce(o_field, '-') || "
+	    "' ' || coalesce(o_amount::text, '-') || ' ' || "
+	    "coalesce(o_fee::text, '-') || ' ' || coalesce(o_state, '-') || "
+	    "': ' || coalesce(o_message, '') FROM refund_begin($1, $2, $3, $4, "
+	    "$5, $6, (SELECT id FROM staff WHERE "
+	    "email = 'admin@harborstreet.example'))", 6, p));
+}
+
+/* A fresh refund id, as the back office's form would carry. */
+void
+e2e_refund_id(char *out)
+{
+	unsigned char	id[LINK_ID_LEN];
+
+	cr_assert(linkid_random(id));
+	linkid_format(id, out);
+}
+
+/* Waits up to seconds for the background work to settle a refund. */
+char *
+e2e_refund_wait(const char *refund, int seconds)
+{
+	const char	*p[1] = { refund };
+
+	(void)e2e_wait_count("SELECT count(*) FROM refunds WHERE id = $1 AND "
+	    "state <> 'pending'", refund, 1, seconds);
+	return (e2e_value("SELECT state || ' ' || coalesce(gateway_refund, "
+	    "'-') || ' ' || coalesce(failure_code, '-') FROM refunds WHERE "
+	    "id = $1", 1, p));
+}
+
+/* A refund of all that is left of the receipt, recorded; its id in id. */
+void
+e2e_refund_all(const struct e2e_paid *pd, char *id)
+{
+	char	*v;
+
+	e2e_refund_id(id);
+	v = e2e_refund_begin(id, pd->receipt, NULL, NULL, NULL, NULL);
+	cr_assert(strncmp(v, "new ", 4) == 0, "%s", v);
+	free(v);
+}
+
+/* Waits up to seconds for the refund to settle, as succeeded. */
+void
+e2e_refund_succeeds(const char *refund, int seconds)
+{
+	char	*v;
+
+	v = e2e_refund_wait(refund, seconds);
+	cr_assert(strncmp(v, "succeeded re_", 13) == 0, "refund %s: %s",
+	    refund, v);
+	free(v);
 }

@@ -52,6 +52,7 @@ void		 e2e_link(const char *, const char *, const char *, long long,
 void		 e2e_sign(const char *, const char *, int64_t, char *);
 int		 e2e_run(const char *, struct strbuf *);
 void		 e2e_invariants(void);
+void		 e2e_refund_invariants(void);
 
 /* Payments: the checkout form, the gateway stand-in, the confirm POST. */
 struct e2e_checkout {
@@ -77,6 +78,28 @@ long long	 e2e_wait_count(const char *, const char *, long long, int);
 int		 e2e_mail_count(const char *, int, struct strbuf *);
 void		 e2e_html_value(struct e2e_resp *, const char *, char *,
 		    size_t);
+
+/* Refunds: a receipt paid through the portal, refund_begin, the outcome. */
+struct e2e_paid {
+	char		pre[32];	/* invoices "<pre>-1" ... */
+	char		path[512];	/* "/pay/<token>" */
+	char		attempt[64];
+	char		receipt[32];	/* receipts.id */
+	char		number[32];	/* "R2026-000001" */
+	char		intent[64];
+	long long	total;
+	long long	fee;
+};
+void		 e2e_paid_receipt(const long long *, int,
+		    struct e2e_paid *);
+char		*e2e_refund_begin(const char *, const char *, const char *,
+		    const char *, const char *, const char *);
+void		 e2e_refund_id(char *);
+char		*e2e_refund_wait(const char *, int);
+void		 e2e_refund_all(const struct e2e_paid *, char *);
+void		 e2e_refund_succeeds(const char *, int);
+long long	 e2e_gateway_refunded(const char *);
+long long	 e2e_gateway_refund_count(void);
 
 /* The back office: a signed-in session and requests with it. */
 struct e2e_staff {
