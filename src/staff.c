@@ -108,7 +108,10 @@ static int	staff_render(struct http_request *);
 static void	staff_free(struct http_request *);
 static int	staff_task(struct kore_task *);
 static int	staff_fields(struct http_request *, struct staff_state *);
-static void	staff_prepare(struct staff_state *, struct form *);
+static int	staff_prepare(struct staff_state *, struct form *);
+static int	staff_derived_name(const char *);
+static int	staff_field(struct staff_state *, const char *, const char *);
+static void	staff_derive(struct staff_state *, const char *, json_t *);
 static int	staff_token(char [STAFF_TOKEN_LEN + 1]);
 static void	staff_cookie(struct http_request *, const char *,
 		    const char *, const char *, int);
@@ -288,9 +291,10 @@ staff_init(struct http_request *req)
 }
 
 /*
- * The query string and, for a POST, the body, as one JSON object of text
- * fields for the database; a few fields are first checked by the C modules
- * that own them (staff_prepare).
+ * What the user sent, as one JSON object of text fields for the database:
+ * the query string of a GET, the body of a POST (its query string is not
+ * read: a form's fields are all in its body). A few fields are first
+ * checked by the C modules that own them (staff_prepare).
  */
 static int
 staff_fields(struct http_request *req, struct staff_state *st)
@@ -301,17 +305,16 @@ staff_fields(struct http_request *req, struct staff_state *st)
 	int		 ok;
 
 	form_init(&f);
-	if (req->query_string != NULL && !form_parse(&f, req->query_string,
-	    strlen(req->query_string), err, sizeof(err)))
-		return (0);
-	for (i = 0; i < f.nfields; i++) {
-		if (json_object_get(st->params, f.fields[i].name) == NULL)
-			(void)json_object_set_new(st->params, f.fields[i].name,
-			    json_string(f.fields[i].value));
+	if (!st->post) {
+		ok = req->query_string == NULL || form_parse(&f,
+		    req->query_string, strlen(req->query_string), err,
+		    sizeof(err));
+		for (i = 0; ok && i < f.nfields; i++)
+			ok = staff_field(st, f.fields[i].name,
+			    f.fields[i].value);
+		form_free(&f);
+		return (ok);
 	}
-	form_free(&f);
-	if (!st->post)
-		return (1);
 
 	if (!web_body(req, &body, &len))
 		return (0);
@@ -322,12 +325,60 @@ staff_fields(struct http_request *req, struct staff_state *st)
 		kore_log(LOG_NOTICE, "staff form refused: %s", err);
 		return (0);
 	}
-	staff_prepare(st, &f);
+	ok = staff_prepare(st, &f);
 	form_free(&f);
+	return (ok);
+}
+
+/*
+ * What the server makes of a field (an amount parsed, an address checked,
+ * a password hashed) goes to the database under the field's name with
+ * one of these endings, next to what was typed. Typed fields never have
+ * such a name (staff_field refuses them), so no request can pass off its
+ * own text as the server's verdict.
+ */
+static const char *const	staff_derived_endings[] = {
+	"_norm", "_error", "_minor", "_currency", "_hash"
+};
+
+static int
+staff_derived_name(const char *name)
+{
+	size_t		 i, n, e;
+
+	n = strlen(name);
+	for (i = 0; i < sizeof(staff_derived_endings) /
+	    sizeof(staff_derived_endings[0]); i++) {
+		e = strlen(staff_derived_endings[i]);
+		if (n >= e && !strcmp(name + n - e, staff_derived_endings[i]))
+			return (1);
+	}
+	return (0);
+}
+
+/* A field as typed; the first of a repeated name counts. */
+static int
+staff_field(struct staff_state *st, const char *name, const char *value)
+{
+	if (staff_derived_name(name)) {
+		kore_log(LOG_NOTICE, "staff form refused: field %.64s is the "
+		    "server's to set", name);
+		return (0);
+	}
+	if (json_object_get(st->params, name) == NULL)
+		(void)json_object_set_new(st->params, name, json_string(value));
 	return (1);
 }
 
 static void
+staff_derive(struct staff_state *st, const char *name, json_t *value)
+{
+	if (!staff_derived_name(name))
+		fatal("staff: derived field %s without a derived name", name);
+	(void)json_object_set_new(st->params, name, value);
+}
+
+static int
 staff_prepare(struct staff_state *st, struct form *f)
 {
 	const struct currency	*cur;
@@ -337,11 +388,9 @@ staff_prepare(struct staff_state *st, struct form *f)
 	size_t			 i, len;
 
 	for (i = 0; i < f->nfields; i++) {
-		if (!strcmp(f->fields[i].name, "password") ||
-		    json_object_get(st->params, f->fields[i].name) != NULL)
-			continue;
-		(void)json_object_set_new(st->params, f->fields[i].name,
-		    json_string(f->fields[i].value));
+		if (strcmp(f->fields[i].name, "password") != 0 &&
+		    !staff_field(st, f->fields[i].name, f->fields[i].value))
+			return (0);
 	}
 
 	if ((v = form_get(f, "email")) != NULL)
@@ -353,8 +402,7 @@ staff_prepare(struct staff_state *st, struct form *f)
 	if ((v = form_get(f, "password")) != NULL) {
 		if (strcmp(st->path, "/signin") != 0 &&
 		    !password_policy(v, strlen(v), why, sizeof(why))) {
-			(void)json_object_set_new(st->params, "password_error",
-			    json_string(why));
+			staff_derive(st, "password_error", json_string(why));
 		} else {
 			st->password_len = strlen(v);
 			st->password = kore_malloc(st->password_len + 1);
@@ -379,21 +427,18 @@ staff_prepare(struct staff_state *st, struct form *f)
 		(void)snprintf(name, sizeof(name), "%s_error",
 		    f->fields[i].name);
 		if (cur == NULL) {
-			(void)json_object_set_new(st->params, name,
+			staff_derive(st, name,
 			    json_string("has no known currency"));
 		} else if (!money_parse(v, strlen(v), cur, &minor, why,
 		    sizeof(why))) {
-			(void)json_object_set_new(st->params, name,
-			    json_string(why));
+			staff_derive(st, name, json_string(why));
 		} else {
 			(void)snprintf(name, sizeof(name), "%s_minor",
 			    f->fields[i].name);
-			(void)json_object_set_new(st->params, name,
-			    json_integer(minor));
+			staff_derive(st, name, json_integer(minor));
 			(void)snprintf(name, sizeof(name), "%s_currency",
 			    f->fields[i].name);
-			(void)json_object_set_new(st->params, name,
-			    json_string(cur->code));
+			staff_derive(st, name, json_string(cur->code));
 		}
 	}
 
@@ -402,22 +447,19 @@ staff_prepare(struct staff_state *st, struct form *f)
 	if ((v = form_get(f, "to")) != NULL && *v != '\0' && channel != NULL) {
 		if (!strcmp(channel, "email")) {
 			if (contact_email_valid(v))
-				(void)json_object_set_new(st->params, "to_norm",
-				    json_string(v));
+				staff_derive(st, "to_norm", json_string(v));
 			else
-				(void)json_object_set_new(st->params,
-				    "to_error", json_string("must be an address "
-				    "like name@example.com"));
+				staff_derive(st, "to_error", json_string(
+				    "must be an address like name@example.com"));
 		} else if (!strcmp(channel, "sms")) {
 			if (contact_phone_e164(v, norm, sizeof(norm), why,
 			    sizeof(why)))
-				(void)json_object_set_new(st->params, "to_norm",
-				    json_string(norm));
+				staff_derive(st, "to_norm", json_string(norm));
 			else
-				(void)json_object_set_new(st->params,
-				    "to_error", json_string(why));
+				staff_derive(st, "to_error", json_string(why));
 		}
 	}
+	return (1);
 }
 
 static int
@@ -470,8 +512,7 @@ staff_task_wait(struct http_request *req)
 			web_error(req, HTTP_STATUS_INTERNAL_ERROR);
 			return (HTTP_STATE_COMPLETE);
 		}
-		(void)json_object_set_new(st->params, "password_hash",
-		    json_string(st->hash));
+		staff_derive(st, "password_hash", json_string(st->hash));
 		st->step = STEP_REQUEST;
 	} else {
 		st->step = STEP_FINISH;

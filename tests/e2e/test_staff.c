@@ -744,3 +744,94 @@ Test(staff, expiry_is_logged_in_the_activity)
 	cr_assert(e2e_contains(&r, ">Expired<"));
 	e2e_resp_free(&r);
 }
+
+/*
+ * A POST's fields are its body's: a query string cannot pose as what the
+ * server derived from a field (a checked address, a password's hash), and
+ * a body field named like one is refused.
+ */
+Test(staff, typed_fields_cannot_pose_as_checked_ones)
+{
+	static const long long	totals[] = { 2500 };
+	struct e2e_staff	s, a;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], path[1024], id[64], body[256];
+	char			email[128];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	e2e_as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	e2e_json_field(&r, "id", id, sizeof(id));
+	e2e_resp_free(&r);
+	p[0] = id;
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send?to_norm="
+	    "evil%%40attacker.example%%3E%%0D%%0ABcc%%3A+%%3Cx%%40y.example",
+	    id);
+	e2e_staff_req(&s, path, "channel=email&to=not-an-address", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Email must be an address"));
+	e2e_resp_free(&r);
+	e2e_staff_req(&s, path, "channel=email", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Email is required."));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	e2e_staff_req(&s, path, "channel=email&to=not-an-address&to_norm="
+	    "evil%40attacker.example", NULL, &r);
+	cr_assert_eq(r.status, 400);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1",
+	    1, p), 0, "nothing was queued");
+
+	/* An admin cannot set an account's password hash either. */
+	e2e_as_admin(&a);
+	(void)snprintf(email, sizeof(email), "h%s@staff.example", prefix);
+	(void)snprintf(body, sizeof(body), "name=Hash+Test&email=h%s%%40"
+	    "staff.example&role=admin", prefix);
+	e2e_staff_req(&a, "/staff/team?password_hash=%24argon2id%24v%3D19%24"
+	    "m%3D8%2Ct%3D1%2Cp%3D1%24c2FsdHNhbHQ%24aGFzaGhhc2g", body, NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Password is required."));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "%s&password_hash=%%24argon2id%%24"
+	    "v%%3D19%%24m%%3D8%%2Ct%%3D1%%2Cp%%3D1%%24c2FsdHNhbHQ%%24aGFzaGhhc2g",
+	    body);
+	e2e_staff_req(&a, "/staff/team", path, NULL, &r);
+	cr_assert_eq(r.status, 400);
+	e2e_resp_free(&r);
+	p[0] = email;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM staff WHERE email = "
+	    "lower($1)", 1, p), 0, "no account was made");
+}
+
+/*
+ * A recipient that reached the outbox some other way, with a line break
+ * in it, is never sent: the row is given up and the link's activity says
+ * so.
+ */
+Test(staff, the_outbox_refuses_a_recipient_with_a_line_break)
+{
+	static const long long	totals[] = { 2600 };
+	char			ref[64], prefix[32], tok[LINK_TOKEN_MAX + 1];
+	char			link[64];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	p[0] = link;
+	e2e_sql("INSERT INTO outbox (kind, link_id, recipient, subject, body) "
+	    "VALUES ('link_email', $1, E'a@b.example>\\r\\nBcc: <injected@"
+	    "attacker.example', 'Hi', 'Pay at {{link}}')", 1, p);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM outbox WHERE "
+	    "link_id = $1 AND gave_up_at IS NOT NULL AND sent_at IS NULL",
+	    link, 1, 15), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
+	    "'the recipient is not valid%given up'", 1, p), 1);
+	cr_assert_eq(e2e_mail_count("injected@attacker.example", 1, NULL), 0);
+}
