@@ -3,6 +3,8 @@
  * in memory, as the database holds them (sql/005_settings.sql). The
  * config's signing_key lines seed the table once; from then on admins
  * rotate keys in Settings and every worker reloads them within seconds.
+ * Retired keys are not loaded (sql/007_staff_fixes.sql): they verify
+ * nothing, and the table may hold any number of them.
  */
 #ifndef PAYPORTAL_KEYS_H
 #define PAYPORTAL_KEYS_H

@@ -264,3 +264,60 @@ Test(settings, signing_key_rotation)
 	cr_assert_eq(e2e_count("SELECT count(*) FROM signing_keys WHERE state "
 	    "= 'active' AND id = 'k2'", 0, NULL), 1);
 }
+
+/*
+ * Every node loads the keys that are not retired, at most 16: Settings
+ * refuses a 17th, and any number of retired keys neither counts nor
+ * stops the portal from loading its keys.
+ */
+Test(settings, at_most_16_keys_in_use_and_retired_ones_do_not_count)
+{
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	struct strbuf		out;
+	char			body[128], cmd[512], tag[16];
+	long long		n;
+	int			i;
+
+	(void)snprintf(tag, sizeof(tag), "%05ld", (long)time(NULL) % 100000);
+	e2e_as_admin(&s);
+	n = e2e_count("SELECT count(*) FROM signing_keys WHERE state <> "
+	    "'retired'", 0, NULL);
+	for (i = 0; n < 16; i++, n++) {
+		(void)snprintf(body, sizeof(body), "action=add&key=kl%s%02d",
+		    tag, i);
+		e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+		cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+		e2e_resp_free(&r);
+	}
+	(void)snprintf(body, sizeof(body), "action=add&key=kl%sxx", tag);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "There are already 16 keys that are not "
+	    "retired"), "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM signing_keys WHERE state "
+	    "<> 'retired'", 0, NULL), 16);
+
+	/* Retired, the extra keys no longer count; 20 more retired ones. */
+	e2e_sql("UPDATE signing_keys SET state = 'retired' WHERE id LIKE 'kl%'",
+	    0, NULL);
+	e2e_sql("INSERT INTO signing_keys (id, secret, state) SELECT 'kr' || "
+	    "g, gen_random_bytes(32), 'retired' FROM generate_series(1, 20) g "
+	    "ON CONFLICT DO NOTHING", 0, NULL);
+	(void)snprintf(cmd, sizeof(cmd), "%s mint-link -c %s --customer C-1001",
+	    e2e_env("E2E_BIN"), e2e_env("E2E_CONF"));
+	strbuf_init(&out);
+	cr_assert_eq(e2e_run(cmd, &out), 0, "the keys do not load: %s",
+	    strbuf_cstr(&out));
+	cr_assert(strstr(strbuf_cstr(&out), "/pay/p1.k2.") != NULL, "%s",
+	    strbuf_cstr(&out));
+	strbuf_free(&out);
+	(void)snprintf(body, sizeof(body), "action=add&key=kl%sxx", tag);
+	e2e_staff_req(&s, "/staff/settings/keys", body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+
+	e2e_sql("DELETE FROM signing_keys WHERE id LIKE 'kl%' OR id LIKE 'kr%'",
+	    0, NULL);
+}
