@@ -90,3 +90,94 @@ BEGIN
 	    'action', act, 'key', kid, 'links_ended', n));
 END;
 $$;
+
+-- A link whose key is retired (or gone) opens nothing any more: staff see
+-- "key retired", with no copy or send, and a copy for the customer makes
+-- a new link with the active key.
+CREATE OR REPLACE FUNCTION staff_link_state(l pay_links) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN l.revoked_at IS NOT NULL THEN 'revoked'
+	    WHEN l.expires_at <= now() THEN 'expired'
+	    WHEN NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.id = l.key_id
+	        AND k.state <> 'retired') THEN 'key retired'
+	    ELSE 'active' END;
+$$;
+
+-- One row of a link list or link page. A fixed amount is in its
+-- invoice's currency, which need not be the customer's.
+CREATE OR REPLACE FUNCTION staff_link_json(l pay_links) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', l.id, 'state', s.state,
+	    'state_class', replace(s.state, ' ', '-'),
+	    'active', s.state = 'active',
+	    'scope', CASE l.scope WHEN 'customer' THEN 'All open invoices'
+	        ELSE (SELECT string_agg(i.number, ', ' ORDER BY i.number)
+	        FROM pay_link_invoices pli JOIN invoices i
+	        ON i.id = pli.invoice_id WHERE pli.link_id = l.id) END,
+	    'fixed', CASE WHEN l.fixed_amount IS NOT NULL THEN
+	        staff_money(l.fixed_amount, coalesce((SELECT min(i.currency)
+	        FROM pay_link_invoices pli JOIN invoices i
+	        ON i.id = pli.invoice_id WHERE pli.link_id = l.id),
+	        (SELECT currency FROM customers WHERE id = l.customer_id))) END,
+	    'created', staff_time(l.created_at),
+	    'created_by', l.created_by,
+	    'expires', staff_time(l.expires_at),
+	    'revoked', staff_time(l.revoked_at),
+	    'last_activity', (SELECT staff_time(max(e.at)) FROM link_events e
+	        WHERE e.link_id = l.id),
+	    'url', CASE WHEN s.state = 'active' THEN
+	        jsonb_build_object('pay_link', l.id, 'key', l.key_id,
+	        'expires', extract(epoch FROM l.expires_at)::bigint) END)
+	FROM (SELECT staff_link_state(l) AS state) s;
+$$;
+
+-- The working links that cover an invoice: its customer's, or its own.
+CREATE FUNCTION staff_invoice_links(i invoices) RETURNS SETOF pay_links
+LANGUAGE sql STABLE AS $$
+	SELECT l.* FROM pay_links l
+	WHERE l.customer_id = i.customer_id AND (l.scope = 'customer'
+	    OR EXISTS (SELECT 1 FROM pay_link_invoices pli
+	    WHERE pli.link_id = l.id AND pli.invoice_id = i.id))
+	    AND staff_link_state(l) = 'active';
+$$;
+
+-- An invoice as staff see it; as in 004, but the links that cover it and
+-- the printed QR code are working ones only, never one whose key is
+-- retired.
+CREATE OR REPLACE FUNCTION staff_invoice_data(p_invoice bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+	    'invoice', jsonb_build_object('id', i.id, 'number', i.number,
+	        'credit', i.kind = 'credit_note', 'status', i.status,
+	        'payable', i.kind = 'invoice' AND i.status = 'posted'
+	            AND i.paid < i.total,
+	        'issued', i.issue_date, 'due', i.due_date, 'memo', i.memo,
+	        'currency', i.currency,
+	        'subtotal', staff_money(i.subtotal, i.currency),
+	        'tax', staff_money(i.tax, i.currency),
+	        'total', staff_money(i.total, i.currency),
+	        'paid', staff_money(i.paid, i.currency),
+	        'open', staff_money(i.total - i.paid, i.currency),
+	        'lines', (SELECT jsonb_agg(jsonb_build_object(
+	            'description', il.description,
+	            'quantity', trim_scale(il.quantity_milli / 1000.0),
+	            'unit_price', staff_money(il.unit_price, i.currency),
+	            'amount', staff_money(il.amount, i.currency))
+	            ORDER BY il.position) FROM invoice_lines il
+	            WHERE il.invoice_id = i.id)),
+	    'customer', jsonb_build_object('id', c.id, 'name', c.name,
+	        'ref', c.external_ref, 'email', c.email),
+	    'business', (SELECT jsonb_build_object('name', b.name,
+	        'address', b.address, 'email', b.email, 'phone', b.phone,
+	        'qr', b.invoice_qr) FROM business b),
+	    'links', coalesce((SELECT jsonb_agg(staff_link_json(l)
+	        ORDER BY l.created_at DESC) FROM staff_invoice_links(i) l),
+	        '[]'))
+	    -- The printed invoice's QR code: the newest link that covers it.
+	    || coalesce((SELECT jsonb_build_object('qr', jsonb_build_object(
+	        'qr_code', q.u), 'qr_url', q.u) FROM (SELECT staff_link_json(l)->'url'
+	        AS u FROM staff_invoice_links(i) l ORDER BY l.created_at DESC
+	        LIMIT 1) q WHERE (SELECT invoice_qr FROM business)), '{}')
+	FROM invoices i JOIN customers c ON c.id = i.customer_id
+	WHERE i.id = p_invoice;
+$$;

@@ -835,3 +835,92 @@ Test(staff, the_outbox_refuses_a_recipient_with_a_line_break)
 	    "'the recipient is not valid%given up'", 1, p), 1);
 	cr_assert_eq(e2e_mail_count("injected@attacker.example", 1, NULL), 0);
 }
+
+/*
+ * A link signed with a retired key (k0) opens nothing: staff see "key
+ * retired" without copy or send, and copying for the customer makes a new
+ * link with the active key.
+ */
+Test(staff, a_link_whose_key_is_retired_shows_so_and_is_replaced)
+{
+	static const long long	totals[] = { 2700 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], tok[LINK_TOKEN_MAX + 1];
+	char			link[64], path[160], id[64], url[512];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	e2e_link(ref, NULL, "k0", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	e2e_as_staff(&s);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s", link);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "state-key-retired\" id=\"link-state\">"
+	    "key retired<"), "%s", strbuf_cstr(&r.body));
+	cr_assert(!e2e_contains(&r, "id=\"copy-link\""));
+	cr_assert(!e2e_contains(&r, "id=\"send-form\""));
+	cr_assert(e2e_contains(&r, "id=\"copy-new\""));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld",
+	    customer_id(ref));
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, ">key retired<"));
+	cr_assert(!e2e_contains(&r, ">active<"));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", link);
+	e2e_staff_req(&s, path, "channel=email&to=a%40b.example", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "cannot be sent"));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/copy", link);
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 409);
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    customer_id(ref));
+	e2e_staff_req(&s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 200);
+	e2e_json_field(&r, "id", id, sizeof(id));
+	e2e_json_field(&r, "url", url, sizeof(url));
+	e2e_resp_free(&r);
+	cr_assert_str_neq(id, link);
+	cr_assert(strstr(url, "/pay/p1.k2.") != NULL, "%s", url);
+	e2e_get(strstr(url, "/pay/"), &r);
+	cr_assert_eq(r.status, 200);
+	e2e_resp_free(&r);
+}
+
+/* A fixed amount shows in its invoice's currency, not the customer's. */
+Test(staff, a_fixed_amount_is_in_the_invoice_currency)
+{
+	static const long long	totals[] = { 50000 };
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], path[160], inv[48], fixed[64];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	p[0] = ref;
+	e2e_sql("UPDATE customers SET currency = 'EUR' WHERE external_ref = $1",
+	    1, p);
+	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
+	p[0] = inv;
+	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
+	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
+	e2e_as_staff(&s);
+	e2e_staff_req(&s, path, "currency=USD&amount=12.34", "application/json",
+	    &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	e2e_json_field(&r, "fixed", fixed, sizeof(fixed));
+	e2e_resp_free(&r);
+	cr_assert_str_eq(fixed, "$12.34");
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld",
+	    customer_id(ref));
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "$12.34"));
+	cr_assert(!e2e_contains(&r, "€12.34"));
+	e2e_resp_free(&r);
+}
