@@ -181,3 +181,26 @@ LANGUAGE sql STABLE AS $$
 	FROM invoices i JOIN customers c ON c.id = i.customer_id
 	WHERE i.id = p_invoice;
 $$;
+
+-- Sign-in, step two, from a browser that may still hold a session (p_old,
+-- the id in its cookie): when the password is right the new session
+-- replaces it, in the same transaction, so an id planted in the browser
+-- before sign-in, or left there by another account, opens nothing after.
+CREATE FUNCTION staff_signin_rotate(p_old text, p_email text, p_staff bigint,
+    p_ok boolean, p_sid text, p_csrf text, p_addr inet, p_agent text,
+    p_max integer, p_window interval, p_lock interval, p_idle interval,
+    p_absolute interval)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	verdict	text;
+BEGIN
+	verdict := staff_signin_finish(p_email, p_staff, p_ok, p_sid, p_csrf,
+	    p_addr, p_agent, p_max, p_window, p_lock, p_idle, p_absolute);
+	IF verdict = 'ok' AND p_old IS NOT NULL THEN
+		DELETE FROM staff_sessions
+		WHERE id_hash = sha256(convert_to(p_old, 'UTF8'));
+	END IF;
+	RETURN verdict;
+END;
+$$;

@@ -48,7 +48,7 @@ static const char	q_staff_request[] =
 static const char	q_staff_lookup[] =
 	"SELECT o_staff, o_hash, o_locked FROM staff_signin_lookup($1)";
 static const char	q_staff_finish[] =
-	"SELECT staff_signin_finish($1, $2, $3, $4, $5, $6, $7, $8, "
+	"SELECT staff_signin_rotate($13, $1, $2, $3, $4, $5, $6, $7, $8, "
 	"make_interval(secs => $9), make_interval(secs => $10), "
 	"make_interval(secs => $11), make_interval(secs => $12))";
 
@@ -525,7 +525,7 @@ static int
 staff_query(struct http_request *req)
 {
 	struct staff_state	*st;
-	const char		*p[12];
+	const char		*p[13];
 	char			 idle[16], absolute[16], days[16], max[16];
 	char			 window[16], lock[16];
 	const struct link_key	*key;
@@ -568,7 +568,9 @@ staff_query(struct http_request *req)
 		p[9] = lock;
 		p[10] = idle;
 		p[11] = absolute;
-		r = db_send(&st->sql, q_staff_finish, 12, p);
+		/* The session this browser had, if any, ends here. */
+		p[12] = st->sid[0] != '\0' ? st->sid : NULL;
+		r = db_send(&st->sql, q_staff_finish, 13, p);
 		break;
 	case STEP_REQUEST:
 	default:

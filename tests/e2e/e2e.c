@@ -668,8 +668,16 @@ long
 e2e_signin(const char *email, const char *password, struct e2e_staff *s,
     struct e2e_resp *r)
 {
+	return (e2e_signin_from(email, password, NULL, s, r));
+}
+
+/* The same from a browser that also sends cookie ("name=value"). */
+long
+e2e_signin_from(const char *email, const char *password, const char *cookies,
+    struct e2e_staff *s, struct e2e_resp *r)
+{
 	struct e2e_req	 rq;
-	char		 pre[128], cookie[160], csrf[64], e[256], pw[256];
+	char		 pre[128], cookie[512], csrf[64], e[256], pw[256];
 	char		 body[1024], sid[128];
 
 	memset(s, 0, sizeof(*s));
@@ -684,7 +692,8 @@ e2e_signin(const char *email, const char *password, struct e2e_staff *s,
 	e2e_form_encode(password, pw, sizeof(pw));
 	(void)snprintf(body, sizeof(body), "csrf=%s&email=%s&password=%s",
 	    csrf, e, pw);
-	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
+	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s%s%s", pre,
+	    cookies != NULL ? "; " : "", cookies != NULL ? cookies : "");
 	memset(&rq, 0, sizeof(rq));
 	rq.path = "/staff/signin";
 	rq.body = body;

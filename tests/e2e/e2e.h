@@ -81,6 +81,8 @@ struct e2e_staff {
 };
 long		 e2e_signin(const char *, const char *, struct e2e_staff *,
 		    struct e2e_resp *);
+long		 e2e_signin_from(const char *, const char *, const char *,
+		    struct e2e_staff *, struct e2e_resp *);
 void		 e2e_staff_req(const struct e2e_staff *, const char *,
 		    const char *, const char *, struct e2e_resp *);
 void		 e2e_json_field(struct e2e_resp *, const char *, char *, size_t);

@@ -924,3 +924,28 @@ Test(staff, a_fixed_amount_is_in_the_invoice_currency)
 	cr_assert(!e2e_contains(&r, "€12.34"));
 	e2e_resp_free(&r);
 }
+
+/* Signing in from a browser that holds a session ends that session. */
+Test(staff, signing_in_again_ends_the_session_the_browser_had)
+{
+	struct e2e_staff	old, now;
+	struct e2e_resp		r;
+	char			email[128];
+	const char		*p[1];
+
+	new_account("staff", "a long enough password", email, sizeof(email));
+	cr_assert_eq(e2e_signin(email, "a long enough password", &old, &r), 303);
+	cr_assert_eq(e2e_signin_from(email, "a long enough password",
+	    old.cookie, &now, &r), 303);
+	cr_assert_str_neq(now.cookie, old.cookie);
+
+	e2e_staff_req(&old, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 303, "the old session still opens pages");
+	e2e_resp_free(&r);
+	e2e_staff_req(&now, "/staff/customers", NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	e2e_resp_free(&r);
+	p[0] = email;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_sessions WHERE "
+	    "staff_id = (SELECT id FROM staff WHERE email = $1)", 1, p), 1);
+}
