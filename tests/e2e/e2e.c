@@ -753,6 +753,31 @@ e2e_json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
 	out[q - p] = '\0';
 }
 
+/*
+ * "Copy Public Invoice Pay Link" for the customer with reference ref, as
+ * the page's script does it; writes the link's id and URL (either may be
+ * NULL).
+ */
+void
+e2e_copy_link(const struct e2e_staff *s, const char *ref, char *id,
+    size_t idlen, char *url, size_t urllen)
+{
+	struct e2e_resp	 r;
+	const char	*p[1] = { ref };
+	char		 path[128];
+
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    e2e_count("SELECT id FROM customers WHERE external_ref = $1", 1,
+	    p));
+	e2e_staff_req(s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	if (id != NULL)
+		e2e_json_field(&r, "id", id, idlen);
+	if (url != NULL)
+		e2e_json_field(&r, "url", url, urllen);
+	e2e_resp_free(&r);
+}
+
 /* The stack's demo accounts. */
 void
 e2e_as_admin(struct e2e_staff *s)

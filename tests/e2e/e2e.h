@@ -88,6 +88,8 @@ void		 e2e_staff_req(const struct e2e_staff *, const char *,
 void		 e2e_json_field(struct e2e_resp *, const char *, char *, size_t);
 void		 e2e_form_encode(const char *, char *, size_t);
 int		 e2e_set_cookie(struct e2e_resp *, const char *, char *, size_t);
+void		 e2e_copy_link(const struct e2e_staff *, const char *, char *,
+		    size_t, char *, size_t);
 void		 e2e_as_admin(struct e2e_staff *);
 void		 e2e_as_staff(struct e2e_staff *);
 

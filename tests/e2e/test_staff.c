@@ -450,12 +450,7 @@ Test(staff, revoke_shows_the_notice_on_the_public_page)
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
 	e2e_as_staff(&s);
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	e2e_json_field(&r, "url", url, sizeof(url));
-	e2e_json_field(&r, "id", id, sizeof(id));
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, id, sizeof(id), url, sizeof(url));
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/revoke", id);
 	e2e_staff_req(&s, path, "", NULL, &r);
@@ -502,11 +497,7 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
 	e2e_as_staff(&s);
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	e2e_json_field(&r, "id", id, sizeof(id));
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
 	e2e_staff_req(&s, path, "channel=email&to=not-an-address", NULL, &r);
@@ -556,11 +547,7 @@ Test(staff, send_by_text_arrives_at_the_gateway)
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
 	e2e_as_staff(&s);
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	e2e_json_field(&r, "id", id, sizeof(id));
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
 	e2e_staff_req(&s, path, "channel=sms&to=207-555", NULL, &r);
@@ -599,10 +586,7 @@ Test(staff, activity_filters_and_csv)
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
 	e2e_as_staff(&s);
 	e2e_as_admin(&a);
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, NULL, 0, NULL, 0);
 
 	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s", ref);
 	e2e_staff_req(&a, path, NULL, NULL, &r);
@@ -761,11 +745,7 @@ Test(staff, typed_fields_cannot_pose_as_checked_ones)
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
 	e2e_as_staff(&s);
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	e2e_json_field(&r, "id", id, sizeof(id));
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
 	p[0] = id;
 
 	(void)snprintf(path, sizeof(path), "/staff/links/%s/send?to_norm="
@@ -879,13 +859,7 @@ Test(staff, a_link_whose_key_is_retired_shows_so_and_is_replaced)
 	cr_assert_eq(r.status, 409);
 	e2e_resp_free(&r);
 
-	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
-	    customer_id(ref));
-	e2e_staff_req(&s, path, "x=1", "application/json", &r);
-	cr_assert_eq(r.status, 200);
-	e2e_json_field(&r, "id", id, sizeof(id));
-	e2e_json_field(&r, "url", url, sizeof(url));
-	e2e_resp_free(&r);
+	e2e_copy_link(&s, ref, id, sizeof(id), url, sizeof(url));
 	cr_assert_str_neq(id, link);
 	cr_assert(strstr(url, "/pay/p1.k2.") != NULL, "%s", url);
 	e2e_get(strstr(url, "/pay/"), &r);

@@ -20,18 +20,9 @@ static void
 copy(const struct e2e_staff *s, const char *ref, char *path, size_t pathlen,
     char *id, size_t idlen)
 {
-	struct e2e_resp	 r;
-	const char	*p[1] = { ref };
-	char		 url[600], to[128];
+	char	url[600];
 
-	(void)snprintf(to, sizeof(to), "/staff/customers/%lld/copy",
-	    e2e_count("SELECT id FROM customers WHERE external_ref = $1", 1,
-	    p));
-	e2e_staff_req(s, to, "x=1", "application/json", &r);
-	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
-	e2e_json_field(&r, "url", url, sizeof(url));
-	e2e_json_field(&r, "id", id, idlen);
-	e2e_resp_free(&r);
+	e2e_copy_link(s, ref, id, idlen, url, sizeof(url));
 	cr_assert(strstr(url, "/pay/") != NULL, "%s", url);
 	(void)snprintf(path, pathlen, "%s", strstr(url, "/pay/"));
 }
