@@ -204,3 +204,73 @@ BEGIN
 	RETURN verdict;
 END;
 $$;
+
+-- The Settings page. As in 005, but a refused form shows what was typed
+-- in it: the business profile (its checkbox and layout too), the fee
+-- rule, the message template of that channel and the new key's name.
+-- Templates come by channel, one form each.
+CREATE OR REPLACE FUNCTION staff_settings(p jsonb, p_errors jsonb,
+    p_section text)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('status', CASE WHEN p_errors IS NULL THEN 200
+	    ELSE 422 END, 'template', 'staff_settings', 'data',
+	    jsonb_build_object(
+	    'business', (SELECT jsonb_build_object('name', coalesce(p->>'name',
+	        b.name), 'address', coalesce(p->>'address', b.address),
+	        'email', coalesce(p->>'email', b.email),
+	        'phone', coalesce(p->>'phone', b.phone),
+	        'qr', x.qr, 'thermal', x.layout = 'thermal',
+	        'a4', x.layout = 'a4', 'layout_default', x.layout IS NULL,
+	        'link_days', coalesce(p->>'link_days', b.link_days::text))
+	        FROM business b CROSS JOIN LATERAL (SELECT
+	            CASE WHEN p_section = 'business' THEN
+	                coalesce(p->>'qr', '') = 'on' ELSE b.invoice_qr END
+	                AS qr,
+	            CASE WHEN p_section = 'business' THEN
+	                nullif(p->>'receipt_layout', '')
+	                ELSE b.receipt_layout END AS layout) x),
+	    'fees', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+	        'method', f.method, 'card', f.method = 'card',
+	        'method_label', CASE f.method WHEN 'card' THEN 'Card'
+	            ELSE 'Bank account' END, 'currency', f.currency,
+	        'percent', trim_scale(f.percent_bp / 100.0),
+	        'fixed', staff_money(f.fixed, f.currency),
+	        'fixed_plain', f.fixed, 'min', CASE WHEN f.min_fee IS NOT NULL
+	            THEN staff_money(f.min_fee, f.currency) END,
+	        'max', CASE WHEN f.max_fee IS NOT NULL
+	            THEN staff_money(f.max_fee, f.currency) END,
+	        'enabled', f.enabled) ORDER BY f.currency, f.method), '[]')
+	        FROM fee_rules f),
+	    'fee_form', CASE WHEN p_section = 'fees' THEN jsonb_build_object(
+	        'bank', p->>'method' = 'bank_account',
+	        'currency', p->>'currency', 'percent', p->>'percent',
+	        'fixed_amount', p->>'fixed_amount',
+	        'min_amount', p->>'min_amount', 'max_amount', p->>'max_amount',
+	        'enabled', coalesce(p->>'enabled', '') = 'on')
+	        ELSE '{"bank": false, "currency": "USD", "percent": "0",
+	            "fixed_amount": null, "min_amount": null,
+	            "max_amount": null, "enabled": true}' END,
+	    'templates', (SELECT jsonb_object_agg(t.channel,
+	        CASE WHEN p_section = 'templates' AND p->>'channel' = t.channel
+	        THEN jsonb_build_object('subject', coalesce(p->>'subject', ''),
+	            'body', coalesce(p->>'body', ''))
+	        ELSE jsonb_build_object('subject', t.subject, 'body', t.body)
+	        END) FROM message_templates t),
+	    'new_key', CASE WHEN p_section = 'keys' THEN p->>'key' END,
+	    'keys', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', k.id,
+	        'state', k.state, 'active', k.state = 'active',
+	        'retired', k.state = 'retired',
+	        'created', staff_time(k.created_at),
+	        'changed', staff_time(k.changed_at),
+	        'links', (SELECT count(*) FROM pay_links l WHERE l.key_id = k.id
+	            AND l.revoked_at IS NULL AND l.expires_at > now()))
+	        ORDER BY k.created_at DESC, k.id), '[]') FROM signing_keys k),
+	    'changes', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+	        'at', staff_time(x.at), 'who', s.name, 'section', x.section,
+	        'detail', x.detail::text) ORDER BY x.at DESC, x.id DESC), '[]')
+	        FROM (SELECT * FROM settings_changes ORDER BY at DESC, id DESC
+	        LIMIT 15) x JOIN staff s ON s.id = x.actor_id),
+	    'confirm', p->'confirm', 'section', p_section,
+	    'errors', p_errors, 'has_errors', p_errors IS NOT NULL));
+$$;

@@ -125,6 +125,7 @@ static void	staff_message(struct http_request *, struct staff_state *,
 		    int, const char *);
 static void	staff_csv(struct http_request *, const struct jsonctx *,
 		    json_t *);
+static void	staff_field_errors(json_t *);
 static int	staff_next_valid(const char *);
 
 static struct http_state	staff_states[] = {
@@ -818,6 +819,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 			    text != NULL ? strlen(text) : 0);
 			free(text);
 		} else {
+			staff_field_errors(data);
 			web_render(req, status, tmpl, jsonctx_value(&jc, data));
 		}
 	} else if ((status == HTTP_STATUS_CONFLICT &&
@@ -839,6 +841,35 @@ staff_answer(struct http_request *req, struct staff_state *st)
 		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
 	}
 	json_decref(a);
+}
+
+/*
+ * A form's errors come as a list, {"field": input id, "message": ...},
+ * for the summary at the top; each is also put next to its input, as
+ * data.invalid.<input id> = {"id": id of the message, "message": ...},
+ * which the input names in aria-describedby.
+ */
+static void
+staff_field_errors(json_t *data)
+{
+	json_t		*errors, *e, *by;
+	const char	*field;
+	char		 id[160];
+	size_t		 i;
+
+	errors = json_object_get(data, "errors");
+	if (!json_is_array(errors) || json_array_size(errors) == 0)
+		return;
+	by = json_object();
+	json_array_foreach(errors, i, e) {
+		field = json_string_value(json_object_get(e, "field"));
+		if (field == NULL || json_object_get(by, field) != NULL)
+			continue;
+		(void)snprintf(id, sizeof(id), "%.140s-error", field);
+		(void)json_object_set_new(by, field, json_pack("{s:s,s:O}",
+		    "id", id, "message", json_object_get(e, "message")));
+	}
+	(void)json_object_set_new(data, "invalid", by);
 }
 
 /* A refusal, as a page or as JSON for the page's script. */

@@ -127,6 +127,14 @@ test("admin activity, team and a printed invoice", async () => {
 	await Promise.all([p.waitForNavigation(), p.click("#nav-settings")]);
 	assert.match(await p.textContent("#key-list"), /k2/);
 	await p.screenshot({ path: `${shots}/staff-settings-desktop.png`, fullPage: true });
+	// A refused fee rule: the message by its field, what was typed kept.
+	await p.fill("#fee-currency", "CHF");
+	await p.fill("#fee-percent", "2.999");
+	await Promise.all([p.waitForNavigation(), p.click("#save-fee")]);
+	assert.match(await p.textContent("#fee-percent-error"), /Percentage must be/);
+	assert.strictEqual(await p.getAttribute("#fee-percent", "aria-describedby"), "fee-percent-error");
+	assert.strictEqual(await p.inputValue("#fee-currency"), "CHF");
+	await p.locator("#fees").screenshot({ path: `${shots}/staff-settings-fee-error-desktop.png` });
 
 	await p.goto(`${base}/staff/customers?q=northwind`);
 	await Promise.all([p.waitForNavigation(), p.click("text=Northwind Café")]);

@@ -923,3 +923,74 @@ Test(staff, signing_in_again_ends_the_session_the_browser_had)
 	cr_assert_eq(e2e_count("SELECT count(*) FROM staff_sessions WHERE "
 	    "staff_id = (SELECT id FROM staff WHERE email = $1)", 1, p), 1);
 }
+
+/*
+ * A refused form: the summary at the top, each message next to its
+ * input, which is marked invalid and names it, and what was typed kept.
+ * None of these forms saves anything.
+ */
+Test(staff, errors_sit_next_to_their_fields_and_values_stay)
+{
+	static const long long	totals[] = { 2800 };
+	struct e2e_staff	s, a;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], path[160], inv[48];
+	const char		*p[1];
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
+	p[0] = inv;
+	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
+	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
+	e2e_as_staff(&s);
+	e2e_staff_req(&s, path, "currency=USD&amount=1.001&days=0", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "id=\"error-title\""), "the summary stays");
+	cr_assert(e2e_contains(&r, "value=\"1.001\" placeholder=\"Whole open "
+	    "balance\" aria-invalid=\"true\" aria-describedby=\"amount-error\""),
+	    "%s", strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "<p class=\"field-error\" id=\"amount-"
+	    "error\">Amount has more than 2 decimal places"));
+	cr_assert(e2e_contains(&r, "value=\"0\" placeholder=\"Default\" "
+	    "aria-invalid=\"true\" aria-describedby=\"days-error\""));
+	cr_assert(e2e_contains(&r, "id=\"days-error\">Expires in must be"));
+	e2e_resp_free(&r);
+
+	e2e_as_admin(&a);
+	e2e_staff_req(&a, "/staff/settings/fees", "method=bank_account&"
+	    "currency=CHF&percent=2.999&fixed_amount=0.255&min_amount=1",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "<option value=\"bank_account\" selected>"));
+	cr_assert(e2e_contains(&r, "name=\"currency\" value=\"CHF\""));
+	cr_assert(e2e_contains(&r, "name=\"percent\" inputmode=\"decimal\" "
+	    "value=\"2.999\" aria-invalid=\"true\" aria-describedby=\"fee-"
+	    "percent-error\""), "%s", strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "id=\"fee-percent-error\">Percentage must"));
+	cr_assert(e2e_contains(&r, "value=\"0.255\" placeholder=\"0.00\" "
+	    "aria-invalid=\"true\" aria-describedby=\"fee-fixed_amount-error\""));
+	cr_assert(e2e_contains(&r, "name=\"min_amount\" inputmode=\"decimal\" "
+	    "value=\"1\" placeholder=\"none\">"));
+	cr_assert(!e2e_contains(&r, " checked> Enabled"), "left unticked");
+	e2e_resp_free(&r);
+
+	e2e_staff_req(&a, "/staff/settings/templates", "channel=sms&body=Pay+us"
+	    "+now", NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "aria-describedby=\"tpl-body-sms-error\">"
+	    "Pay us now</textarea><p class=\"field-error\" id=\"tpl-body-sms-"
+	    "error\">Message must contain {{link}}"), "%s",
+	    strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+
+	e2e_staff_req(&a, "/staff/settings/keys", "action=add&key=Bad+Key",
+	    NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "value=\"Bad Key\" placeholder=\"New key "
+	    "name, e.g. k3\" maxlength=\"16\" aria-invalid=\"true\" "
+	    "aria-describedby=\"key-error\""), "%s", strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "id=\"key-error\">Key name must be"));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM fee_rules WHERE currency "
+	    "= 'CHF' AND method = 'bank_account'", 0, NULL), 0);
+}
