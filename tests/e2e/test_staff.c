@@ -17,6 +17,7 @@
 
 static void	new_account(const char *, const char *, char *, size_t);
 static long long	customer_id(const char *);
+static void	invoice_link_path(const char *, char *, size_t, char *, size_t);
 
 TestSuite(staff, .init = e2e_init, .fini = e2e_invariants);
 
@@ -46,6 +47,18 @@ customer_id(const char *ref)
 
 	return (e2e_count("SELECT id FROM customers WHERE external_ref = $1",
 	    1, p));
+}
+
+/* A fixture's first invoice: its number, and where its link is made. */
+static void
+invoice_link_path(const char *prefix, char *number, size_t numlen,
+    char *path, size_t pathlen)
+{
+	const char	*p[1] = { number };
+
+	(void)snprintf(number, numlen, "%s-1", prefix);
+	(void)snprintf(path, pathlen, "/staff/invoices/%lld/link",
+	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
 }
 
 Test(staff, pages_need_a_session)
@@ -399,10 +412,8 @@ Test(staff, invoice_link_with_amount_and_expiry)
 	const char	*p[1];
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
+	invoice_link_path(prefix, inv, sizeof(inv), path, sizeof(path));
 	p[0] = inv;
-	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
-	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
 	e2e_as_staff(&s);
 
 	e2e_staff_req(&s, path, "currency=USD&amount=500.01&days=7", NULL, &r);
@@ -880,10 +891,8 @@ Test(staff, a_fixed_amount_is_in_the_invoice_currency)
 	p[0] = ref;
 	e2e_sql("UPDATE customers SET currency = 'EUR' WHERE external_ref = $1",
 	    1, p);
-	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
+	invoice_link_path(prefix, inv, sizeof(inv), path, sizeof(path));
 	p[0] = inv;
-	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
-	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
 	e2e_as_staff(&s);
 	e2e_staff_req(&s, path, "currency=USD&amount=12.34", "application/json",
 	    &r);
@@ -935,13 +944,9 @@ Test(staff, errors_sit_next_to_their_fields_and_values_stay)
 	struct e2e_staff	s, a;
 	struct e2e_resp		r;
 	char			ref[64], prefix[32], path[160], inv[48];
-	const char		*p[1];
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
-	(void)snprintf(inv, sizeof(inv), "%s-1", prefix);
-	p[0] = inv;
-	(void)snprintf(path, sizeof(path), "/staff/invoices/%lld/link",
-	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
+	invoice_link_path(prefix, inv, sizeof(inv), path, sizeof(path));
 	e2e_as_staff(&s);
 	e2e_staff_req(&s, path, "currency=USD&amount=1.001&days=0", NULL, &r);
 	cr_assert_eq(r.status, 422);
