@@ -1,15 +1,29 @@
--- payportal schema, part 7: fixes to the back office.
+-- payportal schema, part 7: fixes to the back office, and the business's
+-- logo.
 
--- Only keys that can still verify are loaded: a retired key opens nothing,
--- so the table may keep any number of them, and a node loads at most
+-- The logo admins upload in Settings, PNG or JPEG (the C side checks the
+-- bytes). Pages link to it by its content hash, so a new logo is a new
+-- address and browsers may cache each one for good.
+ALTER TABLE business
+	ADD COLUMN logo bytea CHECK (length(logo) BETWEEN 1 AND 262144),
+	ADD COLUMN logo_type text CHECK (logo_type IN ('image/png',
+	    'image/jpeg')),
+	ADD COLUMN logo_hash text GENERATED ALWAYS AS
+	    (encode(sha256(logo), 'hex')) STORED,
+	ADD CONSTRAINT business_logo_typed
+	    CHECK ((logo IS NULL) = (logo_type IS NULL));
+
+-- What every worker keeps in memory, now with the logo's hash. Only keys
+-- that can still verify are loaded: a retired key opens nothing, so the
+-- table may keep any number of them, and a node loads at most
 -- CONF_MAX_KEYS (src/conf.h) of the others.
 DROP FUNCTION runtime_settings();
 CREATE FUNCTION runtime_settings()
 RETURNS TABLE (o_key text, o_state text, o_secret text, o_layout text,
-    o_link_days integer)
+    o_link_days integer, o_logo text)
 LANGUAGE sql STABLE AS $$
 	SELECT k.id, k.state, encode(k.secret, 'hex'), b.receipt_layout,
-	    b.link_days
+	    b.link_days, b.logo_hash
 	FROM business b LEFT JOIN signing_keys k ON k.state <> 'retired'
 	ORDER BY k.id;
 $$;
@@ -205,10 +219,10 @@ BEGIN
 END;
 $$;
 
--- The Settings page. As in 005, but a refused form shows what was typed
--- in it: the business profile (its checkbox and layout too), the fee
--- rule, the message template of that channel and the new key's name.
--- Templates come by channel, one form each.
+-- The Settings page. As in 005, with the logo, and a refused form shows
+-- what was typed in it: the business profile (its checkbox and layout
+-- too), the fee rule, the message template of that channel and the new
+-- key's name. Templates come by channel, one form each.
 CREATE OR REPLACE FUNCTION staff_settings(p jsonb, p_errors jsonb,
     p_section text)
 RETURNS jsonb
@@ -222,7 +236,8 @@ LANGUAGE sql STABLE AS $$
 	        'phone', coalesce(p->>'phone', b.phone),
 	        'qr', x.qr, 'thermal', x.layout = 'thermal',
 	        'a4', x.layout = 'a4', 'layout_default', x.layout IS NULL,
-	        'link_days', coalesce(p->>'link_days', b.link_days::text))
+	        'link_days', coalesce(p->>'link_days', b.link_days::text),
+	        'logo', '/logo/' || b.logo_hash)
 	        FROM business b CROSS JOIN LATERAL (SELECT
 	            CASE WHEN p_section = 'business' THEN
 	                coalesce(p->>'qr', '') = 'on' ELSE b.invoice_qr END
@@ -273,4 +288,74 @@ LANGUAGE sql STABLE AS $$
 	        LIMIT 15) x JOIN staff s ON s.id = x.actor_id),
 	    'confirm', p->'confirm', 'section', p_section,
 	    'errors', p_errors, 'has_errors', p_errors IS NOT NULL));
+$$;
+
+-- The business profile, as in 005, and its logo. p carries what the C
+-- side made of the file chosen: logo_base64 and logo_mime, or
+-- logo_error; none when no file was chosen, which keeps the logo unless
+-- "remove_logo" is ticked.
+CREATE OR REPLACE FUNCTION staff_settings_business(p_actor bigint, p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	errs	jsonb := '[]';
+	nm	text := btrim(coalesce(p->>'name', ''));
+	em	text := btrim(coalesce(p->>'email', ''));
+	days	integer;
+	unset	boolean := coalesce(p->>'remove_logo', '') = 'on';
+	new_logo	text;
+BEGIN
+	IF length(nm) NOT BETWEEN 1 AND 200 THEN
+		errs := errs || jsonb_build_object('field', 'name', 'message',
+		    'Business name is required (at most 200 characters).');
+	END IF;
+	IF em <> '' AND em !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$'
+	    THEN
+		errs := errs || jsonb_build_object('field', 'email', 'message',
+		    'Contact email must be an address like name@example.com.');
+	END IF;
+	IF length(coalesce(p->>'address', '')) > 500 OR
+	    length(coalesce(p->>'phone', '')) > 40 THEN
+		errs := errs || jsonb_build_object('field', 'address', 'message',
+		    'Address must be at most 500 characters and phone 40.');
+	END IF;
+	IF coalesce(p->>'receipt_layout', '') NOT IN ('', 'a4', 'thermal') THEN
+		errs := errs || jsonb_build_object('field', 'receipt_layout',
+		    'message', 'Receipt layout must be A4 or thermal.');
+	END IF;
+	IF coalesce(p->>'link_days', '') <> '' THEN
+		IF p->>'link_days' ~ '^[0-9]{1,3}$' AND (p->>'link_days')::integer
+		    BETWEEN 1 AND 365 THEN
+			days := (p->>'link_days')::integer;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'link_days',
+			    'message', 'Links expire after must be 1 to 365 days.');
+		END IF;
+	END IF;
+	IF p ? 'logo_error' THEN
+		errs := errs || jsonb_build_object('field', 'logo', 'message',
+		    'Logo ' || (p->>'logo_error') || '.');
+	END IF;
+	IF jsonb_array_length(errs) > 0 THEN
+		RETURN staff_settings(p, errs, 'business');
+	END IF;
+	UPDATE business SET name = nm, address = coalesce(p->>'address', ''),
+	    email = em, phone = btrim(coalesce(p->>'phone', '')),
+	    invoice_qr = coalesce(p->>'qr', '') = 'on',
+	    receipt_layout = nullif(p->>'receipt_layout', ''),
+	    link_days = days;
+	IF p ? 'logo_base64' THEN
+		UPDATE business SET logo = decode(p->>'logo_base64', 'base64'),
+		    logo_type = p->>'logo_mime'
+		RETURNING logo_hash INTO new_logo;
+	ELSIF unset THEN
+		UPDATE business SET logo = NULL, logo_type = NULL;
+	END IF;
+	RETURN staff_settings_change(p_actor, 'business', jsonb_build_object(
+	    'name', nm, 'qr', coalesce(p->>'qr', '') = 'on', 'receipt_layout',
+	    nullif(p->>'receipt_layout', ''), 'link_days', days)
+	    || CASE WHEN new_logo IS NOT NULL THEN jsonb_build_object('logo',
+	    new_logo)
+	    WHEN unset THEN '{"logo": null}' ELSE '{}' END);
+END;
 $$;

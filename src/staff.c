@@ -19,9 +19,11 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "b64url.h"
@@ -30,8 +32,10 @@
 #include "csv.h"
 #include "db.h"
 #include "form.h"
+#include "image.h"
 #include "jsonctx.h"
 #include "money.h"
+#include "multipart.h"
 #include "password.h"
 #include "portal.h"
 #include "staff.h"
@@ -41,6 +45,7 @@
 #define STAFF_PRE_COOKIE	"pp_signin"
 #define STAFF_TOKEN_LEN		43		/* base64url of 32 bytes */
 #define STAFF_PATH_MAX		200
+#define STAFF_LOGO_MAX		(256 * 1024)	/* bytes of image */
 
 static const char	q_staff_request[] =
 	"SELECT staff_request($1, $2, $3, $4::jsonb, make_interval(secs => $5), "
@@ -109,6 +114,10 @@ static void	staff_free(struct http_request *);
 static int	staff_task(struct kore_task *);
 static int	staff_fields(struct http_request *, struct staff_state *);
 static int	staff_prepare(struct staff_state *, struct form *);
+static int	staff_multipart(struct http_request *, struct staff_state *,
+		    const char *);
+static void	staff_logo(struct staff_state *,
+		    const struct multipart_file *);
 static int	staff_derived_name(const char *);
 static int	staff_field(struct staff_state *, const char *, const char *);
 static void	staff_derive(struct staff_state *, const char *, json_t *);
@@ -301,6 +310,7 @@ static int
 staff_fields(struct http_request *req, struct staff_state *st)
 {
 	struct form	 f;
+	const char	*ctype;
 	char		*body, err[128];
 	size_t		 len, i;
 	int		 ok;
@@ -317,6 +327,9 @@ staff_fields(struct http_request *req, struct staff_state *st)
 		return (ok);
 	}
 
+	if (http_request_header(req, "content-type", &ctype) &&
+	    strncasecmp(ctype, "multipart/form-data", 19) == 0)
+		return (staff_multipart(req, st, ctype));
 	if (!web_body(req, &body, &len))
 		return (0);
 	ok = form_parse(&f, body, len, err, sizeof(err));
@@ -332,6 +345,65 @@ staff_fields(struct http_request *req, struct staff_state *st)
 }
 
 /*
+ * A form with a file (the business profile and its logo): its text
+ * fields as any form's, the file checked here.
+ */
+static int
+staff_multipart(struct http_request *req, struct staff_state *st,
+    const char *ctype)
+{
+	struct multipart	 mp;
+	char			 boundary[MULTIPART_BOUNDARY_MAX + 1];
+	char			*body, err[128];
+	size_t			 len;
+	int			 ok;
+
+	if (!multipart_boundary(ctype, boundary, sizeof(boundary)) ||
+	    !web_body_upto(req, WEB_UPLOAD_MAX, &body, &len))
+		return (0);
+	multipart_init(&mp);
+	ok = multipart_parse(&mp, body, len, boundary, err, sizeof(err));
+	if (!ok)
+		kore_log(LOG_NOTICE, "staff form refused: %s", err);
+	if (ok && (ok = staff_prepare(st, &mp.fields)))
+		staff_logo(st, multipart_file(&mp, "logo"));
+	multipart_free(&mp);
+	OPENSSL_cleanse(body, len);
+	kore_free(body);
+	return (ok);
+}
+
+/*
+ * The logo chosen, if any: PNG or JPEG by its bytes, at most
+ * STAFF_LOGO_MAX, for the database as logo_base64 and logo_mime, or
+ * logo_error. No SVG: it can carry script.
+ */
+static void
+staff_logo(struct staff_state *st, const struct multipart_file *f)
+{
+	const char	*type;
+	char		*b64;
+
+	if (f == NULL || f->len == 0)
+		return;
+	if (f->len > STAFF_LOGO_MAX) {
+		staff_derive(st, "logo_error",
+		    json_string("must be at most 256 KiB"));
+		return;
+	}
+	if ((type = image_type(f->data, f->len)) == NULL) {
+		staff_derive(st, "logo_error",
+		    json_string("must be a PNG or JPEG image"));
+		return;
+	}
+	b64 = kore_malloc(4 * ((f->len + 2) / 3) + 1);
+	(void)EVP_EncodeBlock((unsigned char *)b64, f->data, (int)f->len);
+	staff_derive(st, "logo_base64", json_string(b64));
+	staff_derive(st, "logo_mime", json_string(type));
+	kore_free(b64);
+}
+
+/*
  * What the server makes of a field (an amount parsed, an address checked,
  * a password hashed) goes to the database under the field's name with
  * one of these endings, next to what was typed. Typed fields never have
@@ -339,7 +411,7 @@ staff_fields(struct http_request *req, struct staff_state *st)
  * own text as the server's verdict.
  */
 static const char *const	staff_derived_endings[] = {
-	"_norm", "_error", "_minor", "_currency", "_hash"
+	"_norm", "_error", "_minor", "_currency", "_hash", "_base64", "_mime"
 };
 
 static int

@@ -28,6 +28,11 @@ struct e2e_req {
 	const char	*extra_header;
 	const char	*cookie;	/* "name=value; ..." */
 	const char	*accept;
+	/* A multipart body: body's fields ("a=1&b=2", not encoded), then
+	 * this file under file_field. */
+	const char	*file_field;
+	const void	*file_data;
+	size_t		 file_len;
 };
 
 void		 e2e_init(void);
@@ -65,6 +70,8 @@ void		 e2e_pm(const char *, char *, size_t);
 void		 e2e_pm_bank(const char *, char *, size_t);
 void		 e2e_confirm(const struct e2e_checkout *, const char *,
 		    const char *, const char *, struct e2e_resp *);
+void		 e2e_checkout_new(long long, char *, size_t, char *, size_t,
+		    struct e2e_checkout *, char *, size_t, char *, size_t);
 void		 e2e_gateway_control(const char *);
 long long	 e2e_gateway_intents(const char *);
 void		 e2e_fixture(const char *, const long long *, int, char *,
@@ -88,6 +95,9 @@ void		 e2e_staff_req(const struct e2e_staff *, const char *,
 void		 e2e_json_field(struct e2e_resp *, const char *, char *, size_t);
 void		 e2e_form_encode(const char *, char *, size_t);
 int		 e2e_set_cookie(struct e2e_resp *, const char *, char *, size_t);
+void		 e2e_staff_upload(const struct e2e_staff *, const char *,
+		    const char *, const char *, const void *, size_t,
+		    struct e2e_resp *);
 void		 e2e_copy_link(const struct e2e_staff *, const char *, char *,
 		    size_t, char *, size_t);
 void		 e2e_as_admin(struct e2e_staff *);

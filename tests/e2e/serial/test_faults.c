@@ -61,24 +61,6 @@ Test(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
 	e2e_gateway_control("reset=1");
 }
 
-/* A fresh customer's invoice, its link, and a checkout with a card. */
-static void
-checkout(long long total, char *path, size_t pathlen, char *sel,
-    size_t sellen, struct e2e_checkout *co, char *pm, size_t pmlen,
-    char *pre, size_t prelen)
-{
-	struct e2e_resp	 r;
-	char		 ref[64], tok[LINK_TOKEN_MAX + 1], link[64];
-
-	e2e_fixture("USD", &total, 1, ref, sizeof(ref), pre, prelen);
-	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
-	(void)snprintf(path, pathlen, "/pay/%s", tok);
-	(void)snprintf(sel, sellen, "pay=%s-1", pre);
-	cr_assert(e2e_review(path, sel, co, &r));
-	e2e_resp_free(&r);
-	e2e_pm("4242424242424242", pm, pmlen);
-}
-
 Test(faults, a_gateway_error_is_settled_by_the_reconciler)
 {
 	struct e2e_checkout	 co;
@@ -87,7 +69,7 @@ Test(faults, a_gateway_error_is_settled_by_the_reconciler)
 	char			 loc[600];
 	const char		*p[1];
 
-	checkout(30000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(30000, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	e2e_gateway_control("fail_next=1");
 	e2e_confirm(&co, sel, "card", pm, &r);
@@ -121,7 +103,7 @@ Test(faults, a_gateway_timeout_is_settled_once)
 	struct e2e_resp		 r;
 	char			 path[512], sel[128], pm[128], pre[32];
 
-	checkout(40000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(40000, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	/* Longer than the portal's gateway_timeout (2 s): it charges late. */
 	e2e_gateway_control("delay_ms=3500");
@@ -152,7 +134,7 @@ Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
 	fputs("1\n", fp);
 	fclose(fp);
 
-	checkout(12345, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(12345, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	e2e_confirm(&co, sel, "card", pm, &r);
 	cr_assert_eq(r.status, 303);

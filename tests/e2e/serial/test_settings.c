@@ -312,3 +312,148 @@ Test(settings, at_most_16_keys_in_use_and_retired_ones_do_not_count)
 	e2e_sql("DELETE FROM signing_keys WHERE id LIKE 'kl%' OR id LIKE 'kr%'",
 	    0, NULL);
 }
+
+/* The business form as a browser sends it, with the profile as it is. */
+static void
+business_form(const struct e2e_staff *s, const char *extra,
+    const void *file, size_t len, struct e2e_resp *r)
+{
+	char	fields[2048], *name, *address, *email, *phone;
+
+	name = e2e_value("SELECT name FROM business", 0, NULL);
+	address = e2e_value("SELECT address FROM business", 0, NULL);
+	email = e2e_value("SELECT email FROM business", 0, NULL);
+	phone = e2e_value("SELECT phone FROM business", 0, NULL);
+	(void)snprintf(fields, sizeof(fields), "name=%s&address=%s&email=%s&"
+	    "phone=%s&link_days=&receipt_layout=%s", name, address, email,
+	    phone, extra);
+	e2e_staff_upload(s, "/staff/settings/business", fields, "logo", file,
+	    len, r);
+	free(name);
+	free(address);
+	free(email);
+	free(phone);
+}
+
+/* The page at path shows the logo with this hash (or none), within 10 s. */
+static int
+shows_logo(const char *path, const char *hash)
+{
+	struct e2e_resp	 r;
+	char		 want[128];
+	int		 i, ok;
+
+	(void)snprintf(want, sizeof(want), "src=\"/logo/%s\"", hash);
+	for (i = 0; i < 100; i++) {
+		e2e_get(path, &r);
+		ok = hash[0] != '\0' ? e2e_contains(&r, want) :
+		    !e2e_contains(&r, "src=\"/logo/");
+		e2e_resp_free(&r);
+		if (ok)
+			return (1);
+		usleep(100000);
+	}
+	return (0);
+}
+
+/*
+ * The logo: a PNG or JPEG of at most 256 KiB, anything else refused next
+ * to the field; once saved it is on the pay page, the printed invoice,
+ * the receipt and the back office, at an address that names its content.
+ */
+Test(settings, the_logo_is_checked_stored_and_shown)
+{
+	struct e2e_checkout	 co;
+	struct e2e_staff	 s;
+	struct e2e_resp		 r;
+	struct strbuf		 png;
+	FILE			*fp;
+	char			 path[512], sel[128], pm[128], pre[32], url[700];
+	char			 buf[4096], v[256], *hash, *big;
+	size_t			 n;
+
+	strbuf_init(&png);
+	cr_assert((fp = fopen("tests/e2e/logo.png", "rb")) != NULL);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_append(&png, buf, n);
+	fclose(fp);
+	e2e_as_admin(&s);
+
+	business_form(&s, "", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+	    41, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "<p class=\"field-error\" id=\"logo-error\">"
+	    "Logo must be a PNG or JPEG image.</p>"), "%s",
+	    strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "aria-describedby=\"logo-hint logo-error\" "
+	    "aria-invalid=\"true\""));
+	cr_assert(e2e_contains(&r, "value=\"Harbor Street Hardware\""));
+	e2e_resp_free(&r);
+	big = calloc(1, 300 * 1024);
+	memcpy(big, png.data, png.len);
+	business_form(&s, "", big, 300 * 1024, &r);
+	free(big);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "Logo must be at most 256 KiB."));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM business WHERE logo IS "
+	    "NOT NULL", 0, NULL), 0, "nothing was saved");
+
+	business_form(&s, "", png.data, png.len, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT length(logo) FROM business WHERE "
+	    "logo_type = 'image/png'", 0, NULL), (long long)png.len);
+	hash = e2e_value("SELECT logo_hash FROM business", 0, NULL);
+
+	/* A payment, for a receipt to look at. */
+	e2e_checkout_new(4100, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	    sizeof(pm), pre, sizeof(pre));
+	cr_assert(shows_logo(path, hash), "not on the pay page");
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	(void)snprintf(url, sizeof(url), "%s/receipts/%s", path, co.attempt);
+	cr_assert(shows_logo(url, hash), "not on the receipt");
+	(void)snprintf(url, sizeof(url), "%s/invoices/%s-1", path, pre);
+	cr_assert(shows_logo(url, hash), "not on the printed invoice");
+	e2e_staff_req(&s, "/staff/settings", NULL, NULL, &r);
+	(void)snprintf(v, sizeof(v), "<img src=\"/logo/%s\" alt=\"The logo "
+	    "now\"", hash);
+	cr_assert(e2e_contains(&r, v), "no preview in Settings");
+	e2e_resp_free(&r);
+
+	(void)snprintf(url, sizeof(url), "/logo/%s", hash);
+	e2e_get(url, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(e2e_header(&r, "content-type", v, sizeof(v)),
+	    "image/png");
+	cr_assert(strstr(e2e_header(&r, "cache-control", v, sizeof(v)),
+	    "immutable") != NULL, "%s", v);
+	cr_assert(e2e_header(&r, "x-content-type-options", v, sizeof(v)));
+	cr_assert_eq(r.body.len, png.len);
+	cr_assert_eq(memcmp(r.body.data, png.data, png.len), 0);
+	e2e_resp_free(&r);
+	e2e_get("/logo/0000000000000000000000000000000000000000000000000000"
+	    "000000000000", &r);
+	cr_assert_eq(r.status, 404);
+	e2e_resp_free(&r);
+	e2e_get("/logo/..%2Fetc", &r);
+	cr_assert_eq(r.status, 404);
+	e2e_resp_free(&r);
+
+	/* Saving the profile without a file keeps it; "remove" removes it. */
+	business_form(&s, "", "", 0, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM business WHERE logo IS "
+	    "NOT NULL", 0, NULL), 1);
+	business_form(&s, "&remove_logo=on", "", 0, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM business WHERE logo IS "
+	    "NOT NULL", 0, NULL), 0);
+	cr_assert(shows_logo(path, ""), "the logo stays on the pay page");
+	free(hash);
+	strbuf_free(&png);
+}
