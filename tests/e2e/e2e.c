@@ -854,6 +854,22 @@ e2e_copy_link(const struct e2e_staff *s, const char *ref, char *id,
 	e2e_resp_free(&r);
 }
 
+/* "Send link" on a link's page, by channel to the address typed. */
+void
+e2e_send_link(const struct e2e_staff *s, const char *id, const char *channel,
+    const char *to)
+{
+	struct e2e_resp	 r;
+	char		 path[128], enc[512], body[600];
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	e2e_form_encode(to, enc, sizeof(enc));
+	(void)snprintf(body, sizeof(body), "channel=%s&to=%s", channel, enc);
+	e2e_staff_req(s, path, body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+}
+
 /* The stack's demo accounts. */
 void
 e2e_as_admin(struct e2e_staff *s)

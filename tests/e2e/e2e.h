@@ -100,6 +100,8 @@ void		 e2e_staff_upload(const struct e2e_staff *, const char *,
 		    struct e2e_resp *);
 void		 e2e_copy_link(const struct e2e_staff *, const char *, char *,
 		    size_t, char *, size_t);
+void		 e2e_send_link(const struct e2e_staff *, const char *,
+		    const char *, const char *);
 void		 e2e_as_admin(struct e2e_staff *);
 void		 e2e_as_staff(struct e2e_staff *);
 

@@ -18,6 +18,7 @@
 static void	new_account(const char *, const char *, char *, size_t);
 static long long	customer_id(const char *);
 static void	invoice_link_path(const char *, char *, size_t, char *, size_t);
+static void	session_ends(const char *);
 
 TestSuite(staff, .init = e2e_init, .fini = e2e_invariants);
 
@@ -204,24 +205,43 @@ Test(staff, lockout_after_repeated_failures)
 	    "WHERE email = $1", 1, p), 0);
 }
 
-Test(staff, idle_session_expires)
+/*
+ * A new account's session, changed by the SQL in change ($1 the email),
+ * then refused: back to sign-in, "your session ended".
+ */
+static void
+session_ends(const char *change)
 {
 	struct e2e_staff	s;
-	struct e2e_resp	r;
-	char		email[128], loc[256];
-	const char	*p[1];
+	struct e2e_resp		r;
+	char			email[128], loc[256];
+	const char		*p[1];
 
 	new_account("staff", "a long enough password", email, sizeof(email));
 	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
 	p[0] = email;
-	e2e_sql("UPDATE staff_sessions SET last_seen = now() - interval "
-	    "'2 hours' WHERE staff_id = (SELECT id FROM staff "
-	    "WHERE email = $1)", 1, p);
+	e2e_sql(change, 1, p);
 	e2e_staff_req(&s, "/staff/customers", NULL, NULL, &r);
 	cr_assert_eq(r.status, 303);
 	e2e_header(&r, "location", loc, sizeof(loc));
 	cr_assert(strstr(loc, "expired=1") != NULL, "%s", loc);
 	e2e_resp_free(&r);
+}
+
+Test(staff, idle_session_expires)
+{
+	session_ends("UPDATE staff_sessions SET last_seen = now() - interval "
+	    "'2 hours' WHERE staff_id = (SELECT id FROM staff "
+	    "WHERE email = $1)");
+}
+
+/* A session ends session_max after sign-in, however busy it is. */
+Test(staff, absolute_session_expiry)
+{
+	/* Busy a moment ago, but signed in longer than 12 hours ago. */
+	session_ends("UPDATE staff_sessions SET created_at = now() - interval "
+	    "'12 hours 1 minute', last_seen = now() WHERE staff_id = (SELECT "
+	    "id FROM staff WHERE email = $1)");
 }
 
 Test(staff, signout_ends_the_session)
@@ -503,7 +523,7 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 	struct e2e_resp	r;
 	struct strbuf	mail;
 	char		ref[64], prefix[32], path[160], id[64], to[128];
-	char		body[256], link[512];
+	char		link[512];
 	const char	*p[1], *u, *end;
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
@@ -518,11 +538,7 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 	e2e_resp_free(&r);
 
 	(void)snprintf(to, sizeof(to), "%s@customer.example", prefix);
-	(void)snprintf(body, sizeof(body), "channel=email&to=%s%%40customer."
-	    "example", prefix);
-	e2e_staff_req(&s, path, body, NULL, &r);
-	cr_assert_eq(r.status, 303);
-	e2e_resp_free(&r);
+	e2e_send_link(&s, id, "email", to);
 
 	strbuf_init(&mail);
 	cr_assert_eq(e2e_mail_count(to, 20, &mail), 1);
@@ -565,9 +581,7 @@ Test(staff, send_by_text_arrives_at_the_gateway)
 	cr_assert_eq(r.status, 422);
 	cr_assert(e2e_contains(&r, "Mobile number must start with +"));
 	e2e_resp_free(&r);
-	e2e_staff_req(&s, path, "channel=sms&to=%2B44+7700+900+123", NULL, &r);
-	cr_assert_eq(r.status, 303);
-	e2e_resp_free(&r);
+	e2e_send_link(&s, id, "sms", "+44 7700 900 123");
 	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
 	    "link_id = $1 AND kind = 'sent' AND detail->>'channel' = 'sms' "
 	    "AND detail->>'destination' LIKE '%0123'", id, 1, 10), 1);
@@ -998,4 +1012,142 @@ Test(staff, errors_sit_next_to_their_fields_and_values_stay)
 	e2e_resp_free(&r);
 	cr_assert_eq(e2e_count("SELECT count(*) FROM fee_rules WHERE currency "
 	    "= 'CHF' AND method = 'bank_account'", 0, NULL), 0);
+}
+
+/* Customers 25 a page, in name order, the search kept across pages. */
+Test(staff, customer_list_pages)
+{
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	unsigned char		id[LINK_ID_LEN];
+	char			tag[32], path[128], name[64];
+	const char		*p[1];
+	int			i;
+
+	cr_assert(linkid_random(id));
+	(void)snprintf(tag, sizeof(tag), "pg%02x%02x%02x", id[0], id[1], id[2]);
+	p[0] = tag;
+	e2e_sql("INSERT INTO customers (external_ref, name, currency) SELECT "
+	    "$1 || '-' || g, 'Pager ' || $1 || ' ' || lpad(g::text, 2, '0'), "
+	    "'USD' FROM generate_series(1, 30) g", 1, p);
+	e2e_as_staff(&s);
+	(void)snprintf(path, sizeof(path), "/staff/customers?q=%s", tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	for (i = 1; i <= 30; i++) {
+		(void)snprintf(name, sizeof(name), ">Pager %s %02d<", tag, i);
+		cr_assert_eq(e2e_contains(&r, name), i <= 25, "%s", name);
+	}
+	cr_assert(e2e_contains(&r, "name=\"page\" value=\"2\" id=\"next-page\""));
+	cr_assert(e2e_contains(&r, "name=\"q\" value=\"" ));
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/customers?q=%s&page=2", tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	for (i = 1; i <= 30; i++) {
+		(void)snprintf(name, sizeof(name), ">Pager %s %02d<", tag, i);
+		cr_assert_eq(e2e_contains(&r, name), i > 25, "%s", name);
+	}
+	for (i = 26; i < 30; i++) {
+		(void)snprintf(name, sizeof(name), ">Pager %s %02d<", tag, i);
+		(void)snprintf(path, sizeof(path), ">Pager %s %02d<", tag,
+		    i + 1);
+		cr_assert(e2e_before(&r, name, path), "in name order");
+	}
+	cr_assert(e2e_contains(&r, "name=\"page\" value=\"1\""), "previous");
+	cr_assert(!e2e_contains(&r, "id=\"next-page\""), "the last page");
+	cr_assert(e2e_contains(&r, "Page 2"));
+	e2e_resp_free(&r);
+}
+
+/* The activity view, 50 events a page, "Older" to the next 50. */
+Test(staff, activity_pages_to_older_events)
+{
+	static const long long	totals[] = { 2900 };
+	struct e2e_staff	a;
+	struct e2e_resp		r;
+	char			ref[64], prefix[32], tok[LINK_TOKEN_MAX + 1];
+	char			link[64], path[256], before[96], v[64];
+	const char		*p[1], *b;
+	int			n;
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), prefix, sizeof(prefix));
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	p[0] = link;
+	/* 60 views a minute apart, newest a minute ago. */
+	e2e_sql("INSERT INTO link_events (link_id, kind, at, client_addr, "
+	    "user_agent) SELECT $1, 'viewed', now() - g * interval '1 minute', "
+	    "'192.0.2.1', 'pager-' || lpad(g::text, 2, '0') "
+	    "FROM generate_series(1, 60) g", 1, p);
+	e2e_as_admin(&a);
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "kind=viewed", ref);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	for (n = 0, b = strbuf_cstr(&r.body); (b = strstr(b, "<td class="
+	    "\"nowrap\">")) != NULL; b++)
+		n++;
+	cr_assert_eq(n, 50);
+	e2e_html_value(&r, "name=\"before\"", v, sizeof(v));
+	cr_assert(v[0] != '\0', "no \"Older\" button");
+	e2e_form_encode(v, before, sizeof(before));
+	cr_assert(e2e_contains(&r, "name=\"kind\" value=\"viewed\""),
+	    "the filters go along");
+	e2e_resp_free(&r);
+
+	(void)snprintf(path, sizeof(path), "/staff/activity?customer=%s&"
+	    "kind=viewed&before=%s", ref, before);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", path);
+	for (n = 0, b = strbuf_cstr(&r.body); (b = strstr(b, "<td class="
+	    "\"nowrap\">")) != NULL; b++)
+		n++;
+	cr_assert_eq(n, 10, "the 10 oldest");
+	cr_assert(!e2e_contains(&r, "id=\"older\""), "nothing older");
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/links/%s", link);
+	e2e_staff_req(&a, path, NULL, NULL, &r);
+	cr_assert(e2e_before(&r, "pager-60", "pager-01"), "oldest first");
+	e2e_resp_free(&r);
+}
+
+/* Settings are for admins: a staff member's POSTs change nothing. */
+Test(staff, staff_cannot_change_settings)
+{
+	static const char	*forms[][2] = {
+		{ "/staff/settings/business", "name=Taken+Over&email=x%40y.example" },
+		{ "/staff/settings/fees", "method=card&currency=USD&percent=99" },
+		{ "/staff/settings/templates", "channel=sms&body=Pay+me+{{link}}" },
+		{ "/staff/settings/keys", "action=add&key=kstaff" },
+		{ "/staff/settings/keys", "action=activate&key=k1" },
+		{ "/staff/settings/keys", "action=retire&key=k1&confirm=k1" },
+	};
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	long long		changes;
+	size_t			i;
+
+	e2e_as_staff(&s);
+	changes = e2e_count("SELECT count(*) FROM settings_changes", 0, NULL);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		e2e_staff_req(&s, forms[i][0], forms[i][1], NULL, &r);
+		cr_assert_eq(r.status, 403, "%s", forms[i][0]);
+		cr_assert(e2e_contains(&r, "This page is for admins"));
+		e2e_resp_free(&r);
+	}
+	e2e_staff_upload(&s, "/staff/settings/business", "name=Taken+Over",
+	    "logo", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM settings_changes", 0,
+	    NULL), changes);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM business WHERE name = "
+	    "'Harbor Street Hardware' AND logo IS NULL", 0, NULL), 1);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM fee_rules WHERE "
+	    "percent_bp = 9900", 0, NULL), 0);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM message_templates WHERE "
+	    "body LIKE 'Pay me%'", 0, NULL), 0);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM signing_keys WHERE "
+	    "id = 'kstaff' OR (id = 'k1' AND state <> 'verify')", 0, NULL), 0);
 }

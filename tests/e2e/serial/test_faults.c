@@ -227,3 +227,49 @@ Test(faults, a_refused_text_message_is_given_up_at_once)
 	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
 	    "'%given up'", 1, p), 1);
 }
+
+/*
+ * A pay link by email the mail server refuses (451): "send failed" with
+ * "will retry", then delivered on the retry and logged "sent".
+ */
+Test(faults, a_failed_link_mail_is_retried_and_delivered)
+{
+	static const long long	 totals[] = { 1700 };
+	struct e2e_staff	 s;
+	struct strbuf		 mail;
+	char			 ref[64], pre[32], id[64], to[128], failfile[600];
+	const char		*p[1];
+	FILE			*fp;
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	e2e_as_staff(&s);
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
+	(void)snprintf(failfile, sizeof(failfile), "%s/.fail",
+	    e2e_env("E2E_MAILDIR"));
+	cr_assert((fp = fopen(failfile, "w")) != NULL);
+	fputs("1\n", fp);
+	fclose(fp);
+
+	(void)snprintf(to, sizeof(to), "%s@retry.example", pre);
+	e2e_send_link(&s, id, "email", to);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
+	    "'smtp: %will retry'", id, 1, 15), 1);
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NULL AND gave_up_at IS NULL AND last_error "
+	    "IS NOT NULL", 1, p), 1, "the row waits for its retry");
+	cr_assert_eq(e2e_mail_count(to, 0, NULL), 0);
+
+	/* Skip the backoff instead of waiting for it. */
+	e2e_sql("UPDATE outbox SET next_at = now() WHERE link_id = $1", 1, p);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent' AND detail->>'channel' = 'email'",
+	    id, 1, 15), 1);
+	strbuf_init(&mail);
+	cr_assert_eq(e2e_mail_count(to, 10, &mail), 1);
+	cr_assert(strstr(strbuf_cstr(&mail), "/pay/p1.") != NULL);
+	strbuf_free(&mail);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NOT NULL AND tries = 2", 1, p), 1);
+}

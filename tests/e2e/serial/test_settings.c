@@ -148,10 +148,7 @@ Test(settings, message_template_is_what_is_sent)
 
 	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
 	copy(&s, ref, path, sizeof(path), id, sizeof(id));
-	(void)snprintf(to, sizeof(to), "/staff/links/%s/send", id);
-	e2e_staff_req(&s, to, "channel=sms&to=%2B15005550077", NULL, &r);
-	cr_assert_eq(r.status, 303);
-	e2e_resp_free(&r);
+	e2e_send_link(&s, id, "sms", "+15005550077");
 	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
 	    "link_id = $1 AND kind = 'sent'", id, 1, 15), 1);
 	(void)snprintf(cmd, sizeof(cmd), "curl -sf %s/_control/sms",
@@ -456,4 +453,102 @@ Test(settings, the_logo_is_checked_stored_and_shown)
 	cr_assert(shows_logo(path, ""), "the logo stays on the pay page");
 	free(hash);
 	strbuf_free(&png);
+}
+
+/* The receipt layout chosen in Settings is the printed receipt's. */
+Test(settings, the_receipt_layout_setting_changes_the_printed_receipt)
+{
+	struct e2e_checkout	 co;
+	struct e2e_staff	 s;
+	struct e2e_resp		 r;
+	char			 path[512], sel[128], pm[128], pre[32], url[700];
+	char			 a4[720];
+	int			 i;
+
+	e2e_as_admin(&s);
+	business_form(&s, "thermal", "", 0, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	e2e_checkout_new(4200, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	    sizeof(pm), pre, sizeof(pre));
+	e2e_confirm(&co, sel, "card", pm, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	(void)snprintf(url, sizeof(url), "%s/receipts/%s", path, co.attempt);
+	/* Every worker picks the setting up within about two seconds. */
+	for (i = 0; i < 50; i++) {
+		e2e_get(url, &r);
+		cr_assert_eq(r.status, 200);
+		if (e2e_contains(&r, "receipt-page thermal\""))
+			break;
+		e2e_resp_free(&r);
+		usleep(100000);
+	}
+	cr_assert(e2e_contains(&r, "receipt-page thermal\""), "not thermal");
+	cr_assert(e2e_contains(&r, "href=\"?layout=a4\""));
+	e2e_resp_free(&r);
+	(void)snprintf(a4, sizeof(a4), "%s?layout=a4", url);
+	e2e_get(a4, &r);
+	cr_assert(e2e_contains(&r, "receipt-page \""), "?layout still wins");
+	e2e_resp_free(&r);
+
+	business_form(&s, "", "", 0, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	for (i = 0; i < 50; i++) {
+		e2e_get(url, &r);
+		if (e2e_contains(&r, "receipt-page \""))
+			break;
+		e2e_resp_free(&r);
+		usleep(100000);
+	}
+	cr_assert(e2e_contains(&r, "receipt-page \""), "still thermal");
+	e2e_resp_free(&r);
+}
+
+/* The email template edited in Settings is the mail the customer gets. */
+Test(settings, the_email_template_is_what_is_mailed)
+{
+	static const long long	 totals[] = { 3400 };
+	struct e2e_staff	 s;
+	struct e2e_resp		 r;
+	struct strbuf		 mail;
+	char			 ref[64], pre[32], id[64], to[128], want[256];
+	char			*subject, *text;
+	const char		*p[2];
+
+	subject = e2e_value("SELECT subject FROM message_templates WHERE "
+	    "channel = 'email'", 0, NULL);
+	text = e2e_value("SELECT body FROM message_templates WHERE "
+	    "channel = 'email'", 0, NULL);
+	e2e_as_admin(&s);
+	e2e_staff_req(&s, "/staff/settings/templates", "channel=email&subject="
+	    "Edited+subject+for+{{customer}}&body=Edited+body%2C+{{customer}}"
+	    "%3A%0D%0Apay+{{business}}+at+{{link}}%0D%0Auntil+{{expires}}.",
+	    NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
+	(void)snprintf(to, sizeof(to), "%s@template.example", pre);
+	e2e_send_link(&s, id, "email", to);
+	strbuf_init(&mail);
+	cr_assert_eq(e2e_mail_count(to, 20, &mail), 1);
+	(void)snprintf(want, sizeof(want), "Subject: Edited subject for Test "
+	    "customer %s\r\n", ref);
+	cr_assert(strstr(strbuf_cstr(&mail), want) != NULL, "%s",
+	    strbuf_cstr(&mail));
+	(void)snprintf(want, sizeof(want), "Edited body, Test customer %s:\r\n"
+	    "pay Harbor Street Hardware at https://", ref);
+	cr_assert(strstr(strbuf_cstr(&mail), want) != NULL, "%s",
+	    strbuf_cstr(&mail));
+	strbuf_free(&mail);
+
+	p[0] = subject;
+	p[1] = text;
+	e2e_sql("UPDATE message_templates SET subject = $1, body = $2 WHERE "
+	    "channel = 'email'", 2, p);
+	free(subject);
+	free(text);
 }
