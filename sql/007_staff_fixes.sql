@@ -359,3 +359,141 @@ BEGIN
 	    WHEN unset THEN '{"logo": null}' ELSE '{}' END);
 END;
 $$;
+
+-- Failed sign-ins that no longer count (the window has passed and no lock
+-- holds) are deleted by the background work, a batch at a time, so every
+-- address ever typed does not stay in the table.
+CREATE INDEX signin_failures_first_at ON signin_failures (first_at);
+CREATE FUNCTION signin_failures_expire(p_window interval, p_limit integer)
+RETURNS integer
+LANGUAGE sql AS $$
+	WITH gone AS (DELETE FROM signin_failures WHERE email IN (
+	    SELECT email FROM signin_failures
+	    WHERE first_at < now() - p_window
+	        AND (locked_until IS NULL OR locked_until <= now())
+	    ORDER BY first_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
+	    RETURNING 1)
+	SELECT count(*)::integer FROM gone;
+$$;
+
+-- Every link's activity, as in 004, but the CSV export is no longer cut
+-- at 50,000 rows: it comes in pages of 1,000 by the same keyset as the
+-- page's 50, each with the cursor of the next ("next"), and the C side
+-- streams page after page to the browser. The cursor is read back to the
+-- microsecond. The plan is made for the filters at hand (see 005).
+CREATE OR REPLACE FUNCTION staff_activity(p jsonb, p_csv boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	errs	jsonb := '[]';
+	f_cust	bigint;
+	f_kind	text := nullif(p->>'kind', '');
+	f_staff	bigint;
+	f_from	timestamptz;
+	f_to	timestamptz;
+	b_at	timestamptz;
+	b_id	bigint;
+	lim	integer := CASE WHEN p_csv THEN 1001 ELSE 51 END;
+	tz	text := (SELECT timezone FROM business);
+	rows	jsonb;
+	n	integer;
+BEGIN
+	IF coalesce(p->>'customer', '') <> '' THEN
+		SELECT id INTO f_cust FROM customers WHERE external_ref =
+		    p->>'customer' OR (p->>'customer' ~ '^[0-9]{1,18}$'
+		    AND id = (p->>'customer')::bigint) ORDER BY
+		    external_ref = p->>'customer' DESC LIMIT 1;
+		IF NOT FOUND THEN
+			errs := errs || jsonb_build_object('field', 'customer',
+			    'message', 'Customer ' || (p->>'customer') ||
+			    ' is not a customer id or reference.');
+		END IF;
+	END IF;
+	IF f_kind IS NOT NULL AND f_kind NOT IN ('created', 'copied', 'sent',
+	    'send_failed', 'viewed', 'payment_started', 'payment_made',
+	    'payment_failed', 'revoked', 'expired') THEN
+		errs := errs || jsonb_build_object('field', 'kind', 'message',
+		    'Event is not one of the listed kinds.');
+	END IF;
+	IF coalesce(p->>'staff', '') <> '' THEN
+		IF p->>'staff' ~ '^[0-9]{1,18}$' THEN
+			SELECT id INTO f_staff FROM staff
+			WHERE id = (p->>'staff')::bigint;
+		END IF;
+		IF f_staff IS NULL THEN
+			errs := errs || jsonb_build_object('field', 'staff',
+			    'message', 'Staff member is not one of the listed.');
+		END IF;
+	END IF;
+	IF coalesce(p->>'from', '') <> '' THEN
+		IF p->>'from' ~ '^\d{4}-\d{2}-\d{2}$' AND
+		    staff_valid_date(p->>'from') THEN
+			f_from := ((p->>'from')::date)::timestamp AT TIME ZONE tz;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'from',
+			    'message', 'From must be a date like 2026-01-31.');
+		END IF;
+	END IF;
+	IF coalesce(p->>'to', '') <> '' THEN
+		IF p->>'to' ~ '^\d{4}-\d{2}-\d{2}$' AND
+		    staff_valid_date(p->>'to') THEN
+			f_to := ((p->>'to')::date + 1)::timestamp AT TIME ZONE tz;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'to',
+			    'message', 'To must be a date like 2026-01-31.');
+		END IF;
+	END IF;
+	IF f_from IS NOT NULL AND f_to IS NOT NULL AND f_to <= f_from THEN
+		errs := errs || jsonb_build_object('field', 'to', 'message',
+		    'To must not be before From.');
+	END IF;
+	IF coalesce(p->>'before', '') <> '' THEN
+		IF p->>'before' ~ '^[0-9]{1,16}\|[0-9]{1,18}$' THEN
+			-- Exact to the microsecond, as the cursor was made: a
+			-- float would repeat or skip rows at a page's edge.
+			b_at := timestamptz 'epoch' + split_part(p->>'before',
+			    '|', 1)::bigint * interval '1 microsecond';
+			b_id := split_part(p->>'before', '|', 2)::bigint;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'before',
+			    'message', 'The page cursor is not valid.');
+		END IF;
+	END IF;
+	IF jsonb_array_length(errs) > 0 THEN
+		RETURN staff_invalid('staff_activity', staff_activity_form(p) ||
+		    jsonb_build_object('events', '[]'::jsonb), errs);
+	END IF;
+
+	SELECT jsonb_agg(staff_event_json(e) || jsonb_build_object('cursor',
+	    (extract(epoch FROM e.at) * 1000000)::bigint || '|' || e.id)
+	    ORDER BY e.at DESC, e.id DESC), count(*)
+	INTO rows, n
+	FROM (SELECT * FROM link_events e
+	    WHERE (f_cust IS NULL OR e.customer_id = f_cust)
+	    AND (f_kind IS NULL OR e.kind = f_kind)
+	    AND (f_staff IS NULL OR e.staff_id = f_staff)
+	    AND (f_from IS NULL OR e.at >= f_from)
+	    AND (f_to IS NULL OR e.at < f_to)
+	    AND (b_at IS NULL OR (e.at, e.id) < (b_at, b_id))
+	    ORDER BY e.at DESC, e.id DESC LIMIT lim) e;
+	rows := coalesce(rows, '[]');
+	IF p_csv THEN
+		RETURN jsonb_build_object('status', 200, 'csv', jsonb_build_object(
+		    'filename', 'payportal-activity.csv',
+		    'columns', jsonb_build_array('time', 'event', 'customer',
+		        'link', 'who', 'client address', 'user agent', 'amount',
+		        'detail'),
+		    'fields', jsonb_build_array('at', 'label', 'customer', 'link',
+		        'who', 'addr', 'agent', 'amount', 'detail'),
+		    'rows', (SELECT coalesce(jsonb_agg(x), '[]') FROM (SELECT x
+		        FROM jsonb_array_elements(rows) x LIMIT 1000) y),
+		    'next', CASE WHEN n > 1000 THEN rows->999->>'cursor' END));
+	END IF;
+	RETURN jsonb_build_object('status', 200, 'template', 'staff_activity',
+	    'data', staff_activity_form(p) || jsonb_build_object(
+	    'events', (SELECT coalesce(jsonb_agg(x), '[]') FROM (SELECT x
+	        FROM jsonb_array_elements(rows) x LIMIT 50) y),
+	    'none', n = 0,
+	    'next', CASE WHEN n > 50 THEN rows->49->>'cursor' END));
+END;
+$$;

@@ -69,6 +69,7 @@ enum staff_state_id {
 	STAFF_STATE_QUERY,
 	STAFF_STATE_WAIT,
 	STAFF_STATE_RENDER,
+	STAFF_STATE_CSV_SENT,
 	STAFF_STATE_MAX
 };
 
@@ -102,6 +103,13 @@ struct staff_state {
 	char			 new_csrf[STAFF_TOKEN_LEN + 1];
 	char			 verdict[16];
 	char			 next[STAFF_PATH_MAX + 1];
+
+	/* A CSV export, sent a page at a time as the database answers. */
+	int			 csv_started;
+	int			 csv_chunked;	/* else HTTP/1.0: until close */
+	int			 csv_close;	/* the connection ends with it */
+	char			 csv_next[48];	/* the next page's cursor */
+	struct strbuf		 csv_out;	/* in flight until sent */
 };
 
 static int	staff_init(struct http_request *);
@@ -132,8 +140,15 @@ static void	staff_signin_form(struct http_request *, struct staff_state *,
 static void	staff_answer(struct http_request *, struct staff_state *);
 static void	staff_message(struct http_request *, struct staff_state *,
 		    int, const char *);
-static void	staff_csv(struct http_request *, const struct jsonctx *,
+static void	staff_csv(struct http_request *, struct staff_state *,
+		    const struct jsonctx *, json_t *);
+static int	staff_csv_begin(struct http_request *, struct staff_state *,
 		    json_t *);
+static int	staff_csv_sent(struct http_request *);
+static int	staff_csv_netbuf(struct netbuf *);
+static void	staff_csv_end(struct http_request *, struct staff_state *);
+static void	staff_fail(struct http_request *, struct staff_state *,
+		    const char *);
 static void	staff_field_errors(json_t *);
 static int	staff_next_valid(const char *);
 
@@ -144,6 +159,7 @@ static struct http_state	staff_states[] = {
 	KORE_HTTP_STATE(staff_query),
 	KORE_HTTP_STATE(staff_wait),
 	KORE_HTTP_STATE(staff_render),
+	KORE_HTTP_STATE(staff_csv_sent),
 };
 
 /* Checked against when an address has no account: the same work. */
@@ -167,6 +183,7 @@ staff_page(struct http_request *req)
 	if (!http_state_exists(req)) {
 		st = http_state_create(req, sizeof(*st), staff_free);
 		st->params = json_object();
+		strbuf_init(&st->csv_out);
 	}
 	return (http_state_run(staff_states, STAFF_STATE_MAX, req));
 }
@@ -189,6 +206,7 @@ staff_free(struct http_request *req)
 	json_decref(st->params);
 	free(st->params_text);
 	free(st->answer);
+	strbuf_free(&st->csv_out);
 	OPENSSL_cleanse(st, sizeof(*st));
 	http_state_cleanup(req);
 }
@@ -662,6 +680,10 @@ staff_query(struct http_request *req)
 		r = db_send(&st->sql, q_staff_request, 8, p);
 		break;
 	}
+	if (r == DB_FAILED) {
+		staff_fail(req, st, "the database refused the query");
+		return (HTTP_STATE_COMPLETE);
+	}
 	return (db_sent(req, r, STAFF_STATE_WAIT));
 }
 
@@ -702,7 +724,7 @@ staff_wait(struct http_request *req)
 		kore_pgsql_cleanup(sql);
 		st->sql_bound = 0;
 		if (st->failed) {
-			web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+			staff_fail(req, st, "not one answer");
 			return (HTTP_STATE_COMPLETE);
 		}
 		if (st->step == STEP_LOOKUP) {
@@ -722,7 +744,7 @@ staff_wait(struct http_request *req)
 	default:
 		kore_pgsql_cleanup(sql);
 		st->sql_bound = 0;
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		staff_fail(req, st, "the query failed");
 		return (HTTP_STATE_COMPLETE);
 	}
 }
@@ -791,6 +813,13 @@ staff_render(struct http_request *req)
 	st = http_state_get(req);
 	if (!st->signin) {
 		staff_answer(req, st);
+		/* A page of CSV on its way: the next once it is sent. */
+		if (st->csv_started && st->csv_out.len > 0) {
+			req->fsm_state = STAFF_STATE_CSV_SENT;
+			return (HTTP_STATE_RETRY);
+		}
+		if (st->csv_started)
+			staff_csv_end(req, st);
 		return (HTTP_STATE_COMPLETE);
 	}
 	if (!strcmp(st->verdict, "ok")) {
@@ -827,9 +856,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 	size_t			 i, n;
 
 	if ((a = json_loads(st->answer, 0, &jerr)) == NULL) {
-		kore_log(LOG_ERR, "staff %s: bad answer: %s", st->path,
-		    jerr.text);
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		staff_fail(req, st, jerr.text);
 		return;
 	}
 	jc.keys = portal_conf.keys;
@@ -839,6 +866,16 @@ staff_answer(struct http_request *req, struct staff_state *st)
 	loc = json_string_value(json_object_get(a, "location"));
 	tmpl = json_string_value(json_object_get(a, "template"));
 	data = json_object_get(a, "data");
+
+	if (st->csv_started) {
+		if (status == HTTP_STATUS_OK &&
+		    json_object_get(a, "csv") != NULL)
+			staff_csv(req, st, &jc, json_object_get(a, "csv"));
+		else
+			staff_fail(req, st, "the next page was refused");
+		json_decref(a);
+		return;
+	}
 
 	if (json_is_true(json_object_get(a, "clear_session")))
 		staff_cookie(req, STAFF_COOKIE, "", "/staff", 0);
@@ -875,7 +912,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 		staff_redirect(req, loc);
 	} else if (status == HTTP_STATUS_OK &&
 	    json_object_get(a, "csv") != NULL) {
-		staff_csv(req, &jc, json_object_get(a, "csv"));
+		staff_csv(req, st, &jc, json_object_get(a, "csv"));
 	} else if ((status == HTTP_STATUS_OK || status == 422) &&
 	    tmpl != NULL && json_is_object(data)) {
 		if (st->json) {
@@ -970,28 +1007,47 @@ staff_message(struct http_request *req, struct staff_state *st, int status,
 	web_render(req, status, "staff_message", ctx);
 }
 
+/*
+ * A CSV export, one page of rows a call. The first page sends the
+ * headers; each page then goes out as one chunk, and the next page is
+ * asked for only once the client has taken it, so a large export holds
+ * one page in memory however many rows it has. An error after the
+ * headers can only end the connection: the client sees the export cut
+ * short, never a file that looks complete.
+ */
 static void
-staff_csv(struct http_request *req, const struct jsonctx *jc,
-    json_t *csv)
+staff_csv(struct http_request *req, struct staff_state *st,
+    const struct jsonctx *jc, json_t *csv)
 {
-	struct strbuf	 out;
-	json_t		*cols, *fields, *rows, *row;
-	const char	*cells[16], *filename;
-	char		 text[16][1024], disp[128];
+	struct strbuf	 page;
+	struct netbuf	*nb;
+	json_t		*fields, *rows, *row;
+	const char	*cells[16], *next;
+	char		 text[16][1024];
 	size_t		 i, j, n;
 
-	cols = json_object_get(csv, "columns");
 	fields = json_object_get(csv, "fields");
 	rows = json_object_get(csv, "rows");
-	n = json_array_size(cols);
-	if (n == 0 || n > 16 || json_array_size(fields) != n) {
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+	n = json_array_size(fields);
+	if (n == 0 || n > 16) {
+		staff_fail(req, st, "bad columns");
 		return;
 	}
-	strbuf_init(&out);
-	for (j = 0; j < n; j++)
-		cells[j] = json_string_value(json_array_get(cols, j));
-	csv_row(&out, cells, n);
+	strbuf_init(&page);
+	if (!st->csv_started) {
+		if (json_array_size(json_object_get(csv, "columns")) != n) {
+			staff_fail(req, st, "bad columns");
+			return;
+		}
+		for (j = 0; j < n; j++)
+			cells[j] = json_string_value(json_array_get(
+			    json_object_get(csv, "columns"), j));
+		csv_row(&page, cells, n);
+		if (!staff_csv_begin(req, st, csv)) {
+			strbuf_free(&page);
+			return;
+		}
+	}
 	json_array_foreach(rows, i, row) {
 		for (j = 0; j < n; j++) {
 			if (!jsonctx_text(jc, json_object_get(row,
@@ -1000,13 +1056,46 @@ staff_csv(struct http_request *req, const struct jsonctx *jc,
 				text[j][0] = '\0';
 			cells[j] = text[j];
 		}
-		csv_row(&out, cells, n);
+		csv_row(&page, cells, n);
 	}
-	if (out.failed) {
-		strbuf_free(&out);
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+	next = json_string_value(json_object_get(csv, "next"));
+	(void)snprintf(st->csv_next, sizeof(st->csv_next), "%s",
+	    next != NULL && strlen(next) < sizeof(st->csv_next) ? next : "");
+
+	strbuf_reset(&st->csv_out);
+	if (st->csv_chunked && page.len > 0)
+		strbuf_appendf(&st->csv_out, "%zx\r\n", page.len);
+	strbuf_append(&st->csv_out, page.data, page.len);
+	if (st->csv_chunked && page.len > 0)
+		strbuf_appends(&st->csv_out, "\r\n");
+	if (st->csv_chunked && st->csv_next[0] == '\0')
+		strbuf_appends(&st->csv_out, "0\r\n\r\n");
+	strbuf_free(&page);
+	if (st->csv_out.failed) {
+		staff_fail(req, st, "out of memory");
 		return;
 	}
+	if (st->csv_out.len == 0)
+		return;
+
+	/* Asleep before sending: a flush may send it all at once. */
+	http_request_sleep(req);
+	net_send_stream(req->owner, st->csv_out.data, st->csv_out.len,
+	    staff_csv_netbuf, &nb);
+	nb->extra = req;
+	if (!net_send_flush(req->owner))
+		kore_connection_disconnect(req->owner);
+}
+
+/* The export's headers, sent at once, the body left open. */
+static int
+staff_csv_begin(struct http_request *req, struct staff_state *st,
+    json_t *csv)
+{
+	struct connection	*c;
+	const char		*filename;
+	char			 disp[128];
+
 	filename = json_string_value(json_object_get(csv, "filename"));
 	(void)snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
 	    filename != NULL ? filename : "export.csv");
@@ -1014,6 +1103,92 @@ staff_csv(struct http_request *req, const struct jsonctx *jc,
 	http_response_header(req, "cache-control", "no-store");
 	http_response_header(req, "content-type", "text/csv; charset=utf-8");
 	http_response_header(req, "content-disposition", disp);
-	http_response(req, HTTP_STATUS_OK, out.data, out.len);
-	strbuf_free(&out);
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	if (req->method == HTTP_METHOD_HEAD) {
+		http_response(req, HTTP_STATUS_OK, NULL, 0);
+		return (0);
+	}
+	/* HTTP/1.0 has no chunks: the body ends when the connection does. */
+	st->csv_chunked = !(req->flags & HTTP_VERSION_1_0);
+	if (st->csv_chunked)
+		http_response_header(req, "transfer-encoding", "chunked");
+	/*
+	 * Kore reads no further request on this connection while it is
+	 * busy, and must not close it (on "connection: close") before the
+	 * last page is out.
+	 */
+	c = req->owner;
+	c->flags |= CONN_IS_BUSY;
+	http_response(req, HTTP_STATUS_OK, NULL, 0);
+	st->csv_close = (c->flags & CONN_CLOSE_EMPTY) || !st->csv_chunked;
+	c->flags &= ~CONN_CLOSE_EMPTY;
+	st->csv_started = 1;
+	return (1);
+}
+
+/* Kore sent a page (or dropped the connection): wake the request. */
+static int
+staff_csv_netbuf(struct netbuf *nb)
+{
+	http_request_wakeup(nb->extra);
+	return (KORE_RESULT_OK);
+}
+
+static int
+staff_csv_sent(struct http_request *req)
+{
+	struct staff_state	*st;
+
+	st = http_state_get(req);
+	if (req->owner == NULL)
+		return (HTTP_STATE_COMPLETE);
+	strbuf_reset(&st->csv_out);
+	if (st->csv_next[0] == '\0') {
+		staff_csv_end(req, st);
+		return (HTTP_STATE_COMPLETE);
+	}
+	(void)json_object_set_new(st->params, "before",
+	    json_string(st->csv_next));
+	free(st->params_text);
+	st->params_text = NULL;
+	free(st->answer);
+	st->answer = NULL;
+	st->step = STEP_REQUEST;
+	req->fsm_state = STAFF_STATE_QUERY;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* The last page is out: the connection serves requests again, or ends. */
+static void
+staff_csv_end(struct http_request *req, struct staff_state *st)
+{
+	struct connection	*c;
+
+	if ((c = req->owner) == NULL)
+		return;
+	c->flags &= ~CONN_IS_BUSY;
+	if (st->csv_close)
+		c->flags |= CONN_CLOSE_EMPTY;
+	else
+		http_start_recv(c);
+}
+
+/*
+ * Something went wrong that the user did not cause: a 500, or once a
+ * CSV export has begun, the end of the connection.
+ */
+static void
+staff_fail(struct http_request *req, struct staff_state *st,
+    const char *why)
+{
+	if (!st->csv_started) {
+		kore_log(LOG_ERR, "staff %s: %s", st->path, why);
+		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		return;
+	}
+	kore_log(LOG_ERR, "staff %s: export cut short: %s", st->path, why);
+	strbuf_reset(&st->csv_out);
+	st->csv_started = 0;
+	if (req->owner != NULL)
+		kore_connection_disconnect(req->owner);
 }
