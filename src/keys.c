@@ -91,7 +91,8 @@ keys_load(PGconn *db, struct keys_runtime *rt, char *err, size_t errlen)
 			continue;
 		if (rt->nkeys == CONF_MAX_KEYS) {
 			(void)snprintf(err, errlen, "signing keys: more than "
-			    "%d", CONF_MAX_KEYS);
+			    "%d that are not retired; retire some",
+			    CONF_MAX_KEYS);
 			goto fail;
 		}
 		k = &rt->keys[rt->nkeys];

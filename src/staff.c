@@ -452,8 +452,9 @@ static int
 staff_field(struct staff_state *st, const char *name, const char *value)
 {
 	if (staff_derived_name(name)) {
-		kore_log(LOG_NOTICE, "staff form refused: field %.64s is the "
-		    "server's to set", name);
+		/* Not the name itself: it may hold a line break. */
+		kore_log(LOG_NOTICE, "staff form refused: a field named as "
+		    "the server's own");
 		return (0);
 	}
 	if (json_object_get(st->params, name) == NULL)
