@@ -372,3 +372,38 @@ BEGIN
 	ORDER BY f.currency, f.method <> 'card', f.method;
 END;
 $$;
+
+-- As before; and when the event's attempt was settled already (the
+-- customer's own request usually learns the outcome first), nothing moves,
+-- so the commit need not wait for the disk: should the record of the
+-- event id be lost in a crash, the gateway's retry settles nothing again.
+CREATE OR REPLACE FUNCTION gateway_event_settle(p_event text, p_type text,
+    p_intent text, p_attempt uuid, p_success boolean, p_amount bigint,
+    p_brand text, p_last4 text, p_code text, p_message text)
+RETURNS TABLE (o_result text, o_state text, o_receipt text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO gateway_events (id, type, intent_id)
+	VALUES (p_event, p_type, p_intent) ON CONFLICT (id) DO NOTHING;
+	IF NOT FOUND THEN
+		PERFORM set_config('synchronous_commit', 'off', true);
+		RETURN QUERY SELECT 'duplicate'::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	IF p_attempt IS NULL OR p_success IS NULL THEN
+		PERFORM set_config('synchronous_commit', 'off', true);
+		RETURN QUERY SELECT 'ignored'::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	IF EXISTS (SELECT 1 FROM payment_attempts
+	    WHERE id = p_attempt AND state <> 'pending') THEN
+		PERFORM set_config('synchronous_commit', 'off', true);
+	END IF;
+	RETURN QUERY SELECT 'settled'::text, s.o_state, s.o_receipt
+	FROM payment_settle(p_attempt, p_success, p_intent, p_brand, p_last4,
+	    p_code, p_message, 'webhook', p_amount) s;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 'ignored'::text, NULL::text, NULL::text;
+	END IF;
+END;
+$$;

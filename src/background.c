@@ -1,5 +1,6 @@
 /*
- * Each worker runs the reconciler, the refunds and the outbox every few
+ * Each worker runs the reconciler, the refunds, the outbox and some
+ * housekeeping (runtime settings, expired links, old failed sign-ins) every few
  * seconds in a Kore task: a thread, so their blocking libpq and libcurl
  * calls never stall the event loop that serves customers. One run at a
  * time per worker; several workers and nodes share the rows through SKIP
@@ -26,6 +27,9 @@
 
 static const char	q_background_expired[] =
 	"SELECT links_log_expired(1000)";
+/* Failed sign-ins past their window: the table keeps only what counts. */
+static const char	q_background_signins[] =
+	"SELECT signin_failures_expire(make_interval(secs => $1), 1000)";
 
 static struct kore_task	background_task;
 static int		background_running;
@@ -36,6 +40,7 @@ static int		background_keys_ok;
 
 static void	background_tick(void *, u_int64_t);
 static int	background_run(struct kore_task *);
+static void	background_sql(const char *, int, const char **);
 
 void
 background_start(void)
@@ -66,8 +71,8 @@ background_tick(void *arg, u_int64_t now)
 static int
 background_run(struct kore_task *t)
 {
-	PGresult	*res;
-	char		 err[256];
+	const char	*p[1];
+	char		 err[256], window[16];
 
 	if (background_db == NULL ||
 	    PQstatus(background_db) != CONNECTION_OK) {
@@ -84,12 +89,24 @@ background_run(struct kore_task *t)
 	    sizeof(err));
 	if (!background_keys_ok)
 		kore_log(LOG_ERR, "background: %s", err);
-	res = PQexec(background_db, q_background_expired);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		kore_log(LOG_ERR, "background: %s", PQresultErrorMessage(res));
-	PQclear(res);
+	background_sql(q_background_expired, 0, NULL);
+	(void)snprintf(window, sizeof(window), "%d", portal_conf.signin_window);
+	p[0] = window;
+	background_sql(q_background_signins, 1, p);
 	(void)reconcile_run(background_db, &portal_conf);
 	(void)refund_run(background_db, &portal_conf);
 	(void)outbox_run(background_db, &portal_conf);
 	return (KORE_RESULT_OK);
+}
+
+/* Housekeeping whose answer is not needed; a failure is logged. */
+static void
+background_sql(const char *q, int n, const char **p)
+{
+	PGresult	*res;
+
+	res = PQexecParams(background_db, q, n, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		kore_log(LOG_ERR, "background: %s", PQresultErrorMessage(res));
+	PQclear(res);
 }

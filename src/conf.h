@@ -13,6 +13,7 @@
 
 #define CONF_MAX_KEYS		16
 #define CONF_MAX_PROXIES	8
+#define CONF_LOGO_HASH		64	/* hex digits of its SHA-256 */
 
 enum conf_log { CONF_LOG_ERROR, CONF_LOG_WARNING, CONF_LOG_INFO, CONF_LOG_DEBUG };
 
@@ -40,6 +41,7 @@ struct conf {
 	char		*receipt_layout;		/* "a4" or "thermal" */
 	char		*receipt_layout_db;	/* Settings' choice, or NULL */
 	int		 link_days_db;		/* Settings' choice, or 0 */
+	char		 logo_db[CONF_LOGO_HASH + 1];	/* the logo's, or "" */
 	char		*smtp_url;
 	char		*smtp_from;
 	char		*sms_url;		/* Twilio-shaped API base */

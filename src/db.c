@@ -16,6 +16,9 @@ db_bind(struct kore_pgsql *sql, struct http_request *req)
 	kore_pgsql_bind_request(sql, req);
 }
 
+static enum db_status	db_send_as(struct kore_pgsql *, const char *, int,
+			    const char **, int);
+
 /*
  * Sends the query: DB_DONE once it is on its way. DB_WAIT means every
  * connection is busy and the request was queued: call again from the same
@@ -25,13 +28,28 @@ enum db_status
 db_send(struct kore_pgsql *sql, const char *query, int n,
     const char **values)
 {
+	return (db_send_as(sql, query, n, values, KORE_PGSQL_FORMAT_TEXT));
+}
+
+/* The same, with the answer's columns as their raw bytes (bytea). */
+enum db_status
+db_send_binary(struct kore_pgsql *sql, const char *query, int n,
+    const char **values)
+{
+	return (db_send_as(sql, query, n, values, KORE_PGSQL_FORMAT_BINARY));
+}
+
+static enum db_status
+db_send_as(struct kore_pgsql *sql, const char *query, int n,
+    const char **values, int format)
+{
 	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC)) {
 		if (sql->state == KORE_PGSQL_STATE_INIT)
 			return (DB_WAIT);
 		kore_pgsql_logerror(sql);
 		return (DB_FAILED);
 	}
-	if (!kore_pgsql_query_param_fields(sql, query, 0, n,
+	if (!kore_pgsql_query_param_fields(sql, query, format, n,
 	    values, NULL, NULL)) {
 		kore_pgsql_logerror(sql);
 		return (DB_FAILED);

@@ -15,6 +15,7 @@ static int	form_pair(struct form *, const char *, const char *, char *,
 static int	form_fail(struct form *, char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 static const char	*form_decode(const char *, size_t, char **, size_t *);
+static const char	*form_copy(const char *, size_t, char **);
 static int	form_hex(char);
 static int	form_utf8_valid(const unsigned char *, size_t);
 
@@ -67,6 +68,45 @@ form_parse(struct form *f, const char *body, size_t len, char *err,
 			break;
 	}
 
+	return (1);
+}
+
+int
+form_add(struct form *f, const char *name, size_t nlen, const char *value,
+    size_t vlen, char *err, size_t errlen)
+{
+	struct form_field	*fields, *fld;
+	const char		*why;
+	size_t			 i;
+
+	i = f->nfields + 1;
+	if (nlen == 0)
+		return (form_fail(f, err, errlen, "field %zu: empty name", i));
+	if (nlen > FORM_MAX_NAME) {
+		return (form_fail(f, err, errlen,
+		    "field %zu: name too long (max %d bytes)", i,
+		    FORM_MAX_NAME));
+	}
+	if (vlen > FORM_MAX_VALUE) {
+		return (form_fail(f, err, errlen,
+		    "field %zu: value too long (max %d bytes)", i,
+		    FORM_MAX_VALUE));
+	}
+	if (f->nfields == FORM_MAX_FIELDS) {
+		return (form_fail(f, err, errlen,
+		    "too many fields (max %d)", FORM_MAX_FIELDS));
+	}
+	if ((fields = reallocarray(f->fields, f->nfields + 1,
+	    sizeof(*fields))) == NULL)
+		return (form_fail(f, err, errlen, "out of memory"));
+	f->fields = fields;
+	/* Counted first: form_free releases whatever was copied. */
+	fld = &f->fields[f->nfields++];
+	fld->value = NULL;
+	if ((why = form_copy(name, nlen, &fld->name)) != NULL ||
+	    (why = form_copy(value, vlen, &fld->value)) != NULL)
+		return (form_fail(f, err, errlen, "field %zu: %s", i, why));
+	fld->value_len = vlen;
 	return (1);
 }
 
@@ -204,6 +244,22 @@ form_decode(const char *s, size_t n, char **out, size_t *outlen)
 	}
 	*out = d;
 	*outlen = j;
+	return (NULL);
+}
+
+/* The same checks as form_decode, for bytes that need no decoding. */
+static const char *
+form_copy(const char *s, size_t n, char **out)
+{
+	*out = NULL;
+	if (memchr(s, '\0', n) != NULL)
+		return ("contains a NUL byte");
+	if (!form_utf8_valid((const unsigned char *)s, n))
+		return ("invalid UTF-8");
+	if ((*out = malloc(n + 1)) == NULL)
+		return ("out of memory");
+	memcpy(*out, s, n);
+	(*out)[n] = '\0';
 	return (NULL);
 }
 

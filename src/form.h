@@ -36,6 +36,15 @@ void	form_init(struct form *);
  */
 int	form_parse(struct form *, const char *, size_t, char *, size_t);
 
+/*
+ * Adds one field whose name and value are raw bytes (a multipart body's
+ * part, say), under the limits and checks of form_parse(); the form
+ * grows by one. Returns 1, or 0 with the form emptied and err naming
+ * the field and the problem, as form_parse() does.
+ */
+int	form_add(struct form *, const char *, size_t, const char *, size_t,
+	    char *, size_t);
+
 /* The first value of a name, or NULL; and how many values it has. */
 const char	*form_get(const struct form *, const char *);
 size_t		 form_count(const struct form *, const char *);

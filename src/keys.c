@@ -84,12 +84,15 @@ keys_load(PGconn *db, struct keys_runtime *rt, char *err, size_t errlen)
 			(void)snprintf(rt->layout, sizeof(rt->layout), "%s",
 			    PQgetvalue(res, 0, 3));
 			rt->link_days = atoi(PQgetvalue(res, 0, 4));
+			(void)snprintf(rt->logo, sizeof(rt->logo), "%s",
+			    PQgetvalue(res, 0, 5));
 		}
 		if (PQgetisnull(res, i, 0))
 			continue;
 		if (rt->nkeys == CONF_MAX_KEYS) {
 			(void)snprintf(err, errlen, "signing keys: more than "
-			    "%d", CONF_MAX_KEYS);
+			    "%d that are not retired; retire some",
+			    CONF_MAX_KEYS);
 			goto fail;
 		}
 		k = &rt->keys[rt->nkeys];
@@ -132,6 +135,7 @@ keys_apply(struct conf *c, const struct keys_runtime *rt)
 	OPENSSL_cleanse(c->keys, sizeof(c->keys));
 	memcpy(c->keys, rt->keys, sizeof(rt->keys));
 	c->nkeys = rt->nkeys;
+	memcpy(c->logo_db, rt->logo, sizeof(c->logo_db));
 	if (rt->link_days > 0)
 		c->link_days_db = rt->link_days;
 	else

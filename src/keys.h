@@ -1,8 +1,10 @@
 /*
- * The keys that sign pay links, and the two settings every worker keeps
- * in memory, as the database holds them (sql/005_settings.sql). The
+ * The keys that sign pay links, and the settings every worker keeps in
+ * memory (receipt layout, link lifetime, the logo's content hash), as the database holds them (sql/005_settings.sql). The
  * config's signing_key lines seed the table once; from then on admins
  * rotate keys in Settings and every worker reloads them within seconds.
+ * Retired keys are not loaded (sql/007_staff_fixes.sql): they verify
+ * nothing, and the table may hold any number of them.
  */
 #ifndef PAYPORTAL_KEYS_H
 #define PAYPORTAL_KEYS_H
@@ -18,6 +20,7 @@ struct keys_runtime {
 	size_t		 nkeys;
 	char		 layout[16];	/* "" when the config's applies */
 	int		 link_days;	/* 0 when the config's applies */
+	char		 logo[CONF_LOGO_HASH + 1];	/* "" without one */
 };
 
 int	keys_seed(PGconn *, const struct conf *, char *, size_t);

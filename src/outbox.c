@@ -33,6 +33,9 @@ static const char	q_outbox_sent[] =
 static const char	q_outbox_retry[] =
 	"UPDATE outbox SET claimed_until = NULL, last_error = $2,"
 	" next_at = now() + make_interval(secs => $3) WHERE id = $1";
+static const char	q_outbox_give_up[] =
+	"UPDATE outbox SET gave_up_at = now(), claimed_until = NULL,"
+	" last_error = $2 WHERE id = $1";
 static const char	q_receipt_mail[] =
 	"SELECT r.number, r.currency, r.amount, r.fee, r.total, r.method,"
 	"  coalesce(r.card_brand, ''), coalesce(r.card_last4, ''),"
@@ -91,6 +94,8 @@ static void	outbox_fill(struct strbuf *, const char *, const char *const *,
 static int	outbox_sms(const struct conf *, const char *, const char *,
 		    char *, size_t, int *);
 static void	outbox_crlf(struct strbuf *, const char *);
+static int	outbox_recipient_ok(const char *, const char *);
+static void	outbox_header_text(struct strbuf *, const char *);
 
 static size_t
 outbox_read(char *p, size_t size, size_t n, void *arg)
@@ -138,13 +143,15 @@ static void
 outbox_head(struct strbuf *m, const struct conf *c, PGresult *res,
     const char *to, const char *msgid, const char *subject)
 {
-	strbuf_appendf(m, "From: %s <%s>\r\n", PQgetvalue(res, 0, 10),
-	    c->smtp_from);
+	strbuf_appends(m, "From: ");
+	outbox_header_text(m, PQgetvalue(res, 0, 10));
+	strbuf_appendf(m, " <%s>\r\n", c->smtp_from);
 	strbuf_appendf(m, "To: <%s>\r\n", to);
 	strbuf_appendf(m, "Date: %s +0000\r\n", PQgetvalue(res, 0, 14));
 	strbuf_appendf(m, "Message-ID: <%s@payportal>\r\n", msgid);
-	strbuf_appendf(m, "Subject: %s\r\n", subject);
-	strbuf_appends(m, "MIME-Version: 1.0\r\n"
+	strbuf_appends(m, "Subject: ");
+	outbox_header_text(m, subject);
+	strbuf_appends(m, "\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	strbuf_appendf(m, "Dear %s,\r\n\r\n", PQgetvalue(res, 0, 9));
@@ -331,6 +338,17 @@ outbox_run(PGconn *db, const struct conf *c)
 			outbox_link(db, c, res, i);
 			continue;
 		}
+		p[0] = PQgetvalue(res, i, 0);
+		if (!outbox_recipient_ok(kind, PQgetvalue(res, i, 2))) {
+			/* No retry can fix the address: never sent, kept. */
+			fprintf(stderr, "outbox %s: recipient is not a valid "
+			    "address; given up\n", p[0]);
+			p[1] = "recipient is not a valid address";
+			up = PQexecParams(db, q_outbox_give_up, 2, NULL, p, NULL,
+			    NULL, 0);
+			PQclear(up);
+			continue;
+		}
 		strbuf_init(&m);
 		err[0] = '\0';
 		ok = c->smtp_url != NULL && c->smtp_from != NULL;
@@ -345,7 +363,6 @@ outbox_run(PGconn *db, const struct conf *c)
 		ok = ok && outbox_send(c, PQgetvalue(res, i, 2), &m, err,
 		    sizeof(err));
 		strbuf_free(&m);
-		p[0] = PQgetvalue(res, i, 0);
 		if (ok) {
 			up = PQexecParams(db, q_outbox_sent, 1, NULL, p, NULL,
 			    NULL, 0);
@@ -475,7 +492,7 @@ outbox_link(PGconn *db, const struct conf *c, PGresult *claim, int row)
 	static const char	*names[] = { "business", "customer", "link",
 				    "expires" };
 	PGresult		*res, *up;
-	struct strbuf		 body, m;
+	struct strbuf		 body, m, subject;
 	unsigned char		 id[LINK_ID_LEN];
 	const char		*p[6], *values[4], *to, *kind;
 	char			 url[LINK_TOKEN_MAX + 256];
@@ -499,7 +516,13 @@ outbox_link(PGconn *db, const struct conf *c, PGresult *claim, int row)
 	ok = final = 0;
 	err[0] = url[0] = '\0';
 	token[0] = '\0';
-	if (strcmp(PQgetvalue(res, 0, 5), "active") != 0) {
+	if (!outbox_recipient_ok(kind, to)) {
+		fprintf(stderr, "outbox %s: recipient is not a valid %s; "
+		    "given up\n", p[0], strcmp(kind, "link_sms") == 0 ?
+		    "number" : "address");
+		(void)snprintf(err, sizeof(err), "the recipient is not valid");
+		final = 1;
+	} else if (strcmp(PQgetvalue(res, 0, 5), "active") != 0) {
 		(void)snprintf(err, sizeof(err), "the link is %s",
 		    PQgetvalue(res, 0, 5));
 		final = 1;
@@ -533,10 +556,12 @@ outbox_link(PGconn *db, const struct conf *c, PGresult *claim, int row)
 			(void)snprintf(err, sizeof(err), "smtp_url is not set");
 		} else {
 			strbuf_init(&m);
-			strbuf_appendf(&m, "From: %s <%s>\r\n", values[0],
-			    c->smtp_from);
+			strbuf_init(&subject);
+			strbuf_appends(&m, "From: ");
+			outbox_header_text(&m, values[0]);
+			strbuf_appendf(&m, " <%s>\r\n", c->smtp_from);
 			strbuf_appendf(&m, "To: <%s>\r\n", to);
-			if (PQgetvalue(res, 0, 8)[0] != '\0')
+			if (contact_email_valid(PQgetvalue(res, 0, 8)))
 				strbuf_appendf(&m, "Reply-To: <%s>\r\n",
 				    PQgetvalue(res, 0, 8));
 			strbuf_appendf(&m, "Date: %s +0000\r\n",
@@ -544,7 +569,10 @@ outbox_link(PGconn *db, const struct conf *c, PGresult *claim, int row)
 			strbuf_appendf(&m, "Message-ID: <link.%s.%s@payportal>"
 			    "\r\n", p[0], PQgetvalue(res, 0, 2));
 			strbuf_appends(&m, "Subject: ");
-			outbox_fill(&m, PQgetvalue(res, 0, 0), names, values, 4);
+			outbox_fill(&subject, PQgetvalue(res, 0, 0), names,
+			    values, 4);
+			outbox_header_text(&m, strbuf_cstr(&subject));
+			strbuf_free(&subject);
 			strbuf_appends(&m, "\r\nMIME-Version: 1.0\r\n"
 			    "Content-Type: text/plain; charset=utf-8\r\n"
 			    "Content-Transfer-Encoding: 8bit\r\n\r\n");
@@ -592,4 +620,32 @@ outbox_crlf(struct strbuf *m, const char *text)
 		strbuf_appendc(m, *p);
 	}
 	strbuf_appends(m, "\r\n");
+}
+
+/*
+ * Where a message goes, checked again as it leaves: the address or
+ * number goes into the SMTP envelope, a mail header or the provider's
+ * request as it is, so anything a check at the door let through (or a
+ * row written some other way) must not carry a line break or a control
+ * byte there. contact_email_valid() takes no such byte by construction.
+ */
+static int
+outbox_recipient_ok(const char *kind, const char *to)
+{
+	char	norm[CONTACT_PHONE_MAX + 2], why[128];
+
+	if (!strcmp(kind, "link_sms"))
+		return (contact_phone_e164(to, norm, sizeof(norm), why,
+		    sizeof(why)) && !strcmp(norm, to));
+	return (contact_email_valid(to));
+}
+
+/* Text for a header: a line break or control byte would end the header. */
+static void
+outbox_header_text(struct strbuf *m, const char *text)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		strbuf_appendc(m, (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p);
 }

@@ -19,9 +19,11 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "b64url.h"
@@ -30,8 +32,10 @@
 #include "csv.h"
 #include "db.h"
 #include "form.h"
+#include "image.h"
 #include "jsonctx.h"
 #include "money.h"
+#include "multipart.h"
 #include "password.h"
 #include "portal.h"
 #include "staff.h"
@@ -41,6 +45,7 @@
 #define STAFF_PRE_COOKIE	"pp_signin"
 #define STAFF_TOKEN_LEN		43		/* base64url of 32 bytes */
 #define STAFF_PATH_MAX		200
+#define STAFF_LOGO_MAX		(256 * 1024)	/* bytes of image */
 
 static const char	q_staff_request[] =
 	"SELECT staff_request($1, $2, $3, $4::jsonb, make_interval(secs => $5), "
@@ -48,7 +53,7 @@ static const char	q_staff_request[] =
 static const char	q_staff_lookup[] =
 	"SELECT o_staff, o_hash, o_locked FROM staff_signin_lookup($1)";
 static const char	q_staff_finish[] =
-	"SELECT staff_signin_finish($1, $2, $3, $4, $5, $6, $7, $8, "
+	"SELECT staff_signin_rotate($13, $1, $2, $3, $4, $5, $6, $7, $8, "
 	"make_interval(secs => $9), make_interval(secs => $10), "
 	"make_interval(secs => $11), make_interval(secs => $12))";
 
@@ -64,6 +69,7 @@ enum staff_state_id {
 	STAFF_STATE_QUERY,
 	STAFF_STATE_WAIT,
 	STAFF_STATE_RENDER,
+	STAFF_STATE_CSV_SENT,
 	STAFF_STATE_MAX
 };
 
@@ -97,6 +103,13 @@ struct staff_state {
 	char			 new_csrf[STAFF_TOKEN_LEN + 1];
 	char			 verdict[16];
 	char			 next[STAFF_PATH_MAX + 1];
+
+	/* A CSV export, sent a page at a time as the database answers. */
+	int			 csv_started;
+	int			 csv_chunked;	/* else HTTP/1.0: until close */
+	int			 csv_close;	/* the connection ends with it */
+	char			 csv_next[48];	/* the next page's cursor */
+	struct strbuf		 csv_out;	/* in flight until sent */
 };
 
 static int	staff_init(struct http_request *);
@@ -108,7 +121,14 @@ static int	staff_render(struct http_request *);
 static void	staff_free(struct http_request *);
 static int	staff_task(struct kore_task *);
 static int	staff_fields(struct http_request *, struct staff_state *);
-static void	staff_prepare(struct staff_state *, struct form *);
+static int	staff_prepare(struct staff_state *, struct form *);
+static int	staff_multipart(struct http_request *, struct staff_state *,
+		    const char *);
+static void	staff_logo(struct staff_state *,
+		    const struct multipart_file *);
+static int	staff_derived_name(const char *);
+static int	staff_field(struct staff_state *, const char *, const char *);
+static void	staff_derive(struct staff_state *, const char *, json_t *);
 static int	staff_token(char [STAFF_TOKEN_LEN + 1]);
 static void	staff_cookie(struct http_request *, const char *,
 		    const char *, const char *, int);
@@ -120,8 +140,16 @@ static void	staff_signin_form(struct http_request *, struct staff_state *,
 static void	staff_answer(struct http_request *, struct staff_state *);
 static void	staff_message(struct http_request *, struct staff_state *,
 		    int, const char *);
-static void	staff_csv(struct http_request *, const struct jsonctx *,
+static void	staff_csv(struct http_request *, struct staff_state *,
+		    const struct jsonctx *, json_t *);
+static int	staff_csv_begin(struct http_request *, struct staff_state *,
 		    json_t *);
+static int	staff_csv_sent(struct http_request *);
+static int	staff_csv_netbuf(struct netbuf *);
+static void	staff_csv_end(struct http_request *, struct staff_state *);
+static void	staff_fail(struct http_request *, struct staff_state *,
+		    const char *);
+static void	staff_field_errors(json_t *);
 static int	staff_next_valid(const char *);
 
 static struct http_state	staff_states[] = {
@@ -131,6 +159,7 @@ static struct http_state	staff_states[] = {
 	KORE_HTTP_STATE(staff_query),
 	KORE_HTTP_STATE(staff_wait),
 	KORE_HTTP_STATE(staff_render),
+	KORE_HTTP_STATE(staff_csv_sent),
 };
 
 /* Checked against when an address has no account: the same work. */
@@ -154,6 +183,7 @@ staff_page(struct http_request *req)
 	if (!http_state_exists(req)) {
 		st = http_state_create(req, sizeof(*st), staff_free);
 		st->params = json_object();
+		strbuf_init(&st->csv_out);
 	}
 	return (http_state_run(staff_states, STAFF_STATE_MAX, req));
 }
@@ -176,6 +206,7 @@ staff_free(struct http_request *req)
 	json_decref(st->params);
 	free(st->params_text);
 	free(st->answer);
+	strbuf_free(&st->csv_out);
 	OPENSSL_cleanse(st, sizeof(*st));
 	http_state_cleanup(req);
 }
@@ -288,31 +319,35 @@ staff_init(struct http_request *req)
 }
 
 /*
- * The query string and, for a POST, the body, as one JSON object of text
- * fields for the database; a few fields are first checked by the C modules
- * that own them (staff_prepare).
+ * What the user sent, as one JSON object of text fields for the database:
+ * the query string of a GET, the body of a POST (its query string is not
+ * read: a form's fields are all in its body). A few fields are first
+ * checked by the C modules that own them (staff_prepare).
  */
 static int
 staff_fields(struct http_request *req, struct staff_state *st)
 {
 	struct form	 f;
+	const char	*ctype;
 	char		*body, err[128];
 	size_t		 len, i;
 	int		 ok;
 
 	form_init(&f);
-	if (req->query_string != NULL && !form_parse(&f, req->query_string,
-	    strlen(req->query_string), err, sizeof(err)))
-		return (0);
-	for (i = 0; i < f.nfields; i++) {
-		if (json_object_get(st->params, f.fields[i].name) == NULL)
-			(void)json_object_set_new(st->params, f.fields[i].name,
-			    json_string(f.fields[i].value));
+	if (!st->post) {
+		ok = req->query_string == NULL || form_parse(&f,
+		    req->query_string, strlen(req->query_string), err,
+		    sizeof(err));
+		for (i = 0; ok && i < f.nfields; i++)
+			ok = staff_field(st, f.fields[i].name,
+			    f.fields[i].value);
+		form_free(&f);
+		return (ok);
 	}
-	form_free(&f);
-	if (!st->post)
-		return (1);
 
+	if (http_request_header(req, "content-type", &ctype) &&
+	    strncasecmp(ctype, "multipart/form-data", 19) == 0)
+		return (staff_multipart(req, st, ctype));
 	if (!web_body(req, &body, &len))
 		return (0);
 	ok = form_parse(&f, body, len, err, sizeof(err));
@@ -322,12 +357,120 @@ staff_fields(struct http_request *req, struct staff_state *st)
 		kore_log(LOG_NOTICE, "staff form refused: %s", err);
 		return (0);
 	}
-	staff_prepare(st, &f);
+	ok = staff_prepare(st, &f);
 	form_free(&f);
+	return (ok);
+}
+
+/*
+ * A form with a file (the business profile and its logo): its text
+ * fields as any form's, the file checked here.
+ */
+static int
+staff_multipart(struct http_request *req, struct staff_state *st,
+    const char *ctype)
+{
+	struct multipart	 mp;
+	char			 boundary[MULTIPART_BOUNDARY_MAX + 1];
+	char			*body, err[128];
+	size_t			 len;
+	int			 ok;
+
+	if (!multipart_boundary(ctype, boundary, sizeof(boundary)) ||
+	    !web_body_upto(req, WEB_UPLOAD_MAX, &body, &len))
+		return (0);
+	multipart_init(&mp);
+	ok = multipart_parse(&mp, body, len, boundary, err, sizeof(err));
+	if (!ok)
+		kore_log(LOG_NOTICE, "staff form refused: %s", err);
+	if (ok && (ok = staff_prepare(st, &mp.fields)))
+		staff_logo(st, multipart_file(&mp, "logo"));
+	multipart_free(&mp);
+	OPENSSL_cleanse(body, len);
+	kore_free(body);
+	return (ok);
+}
+
+/*
+ * The logo chosen, if any: PNG or JPEG by its bytes, at most
+ * STAFF_LOGO_MAX, for the database as logo_base64 and logo_mime, or
+ * logo_error. No SVG: it can carry script.
+ */
+static void
+staff_logo(struct staff_state *st, const struct multipart_file *f)
+{
+	const char	*type;
+	char		*b64;
+
+	if (f == NULL || f->len == 0)
+		return;
+	if (f->len > STAFF_LOGO_MAX) {
+		staff_derive(st, "logo_error",
+		    json_string("must be at most 256 KiB"));
+		return;
+	}
+	if ((type = image_type(f->data, f->len)) == NULL) {
+		staff_derive(st, "logo_error",
+		    json_string("must be a PNG or JPEG image"));
+		return;
+	}
+	b64 = kore_malloc(4 * ((f->len + 2) / 3) + 1);
+	(void)EVP_EncodeBlock((unsigned char *)b64, f->data, (int)f->len);
+	staff_derive(st, "logo_base64", json_string(b64));
+	staff_derive(st, "logo_mime", json_string(type));
+	kore_free(b64);
+}
+
+/*
+ * What the server makes of a field (an amount parsed, an address checked,
+ * a password hashed) goes to the database under the field's name with
+ * one of these endings, next to what was typed. Typed fields never have
+ * such a name (staff_field refuses them), so no request can pass off its
+ * own text as the server's verdict.
+ */
+static const char *const	staff_derived_endings[] = {
+	"_norm", "_error", "_minor", "_currency", "_hash", "_base64", "_mime"
+};
+
+static int
+staff_derived_name(const char *name)
+{
+	size_t		 i, n, e;
+
+	n = strlen(name);
+	for (i = 0; i < sizeof(staff_derived_endings) /
+	    sizeof(staff_derived_endings[0]); i++) {
+		e = strlen(staff_derived_endings[i]);
+		if (n >= e && !strcmp(name + n - e, staff_derived_endings[i]))
+			return (1);
+	}
+	return (0);
+}
+
+/* A field as typed; the first of a repeated name counts. */
+static int
+staff_field(struct staff_state *st, const char *name, const char *value)
+{
+	if (staff_derived_name(name)) {
+		/* Not the name itself: it may hold a line break. */
+		kore_log(LOG_NOTICE, "staff form refused: a field named as "
+		    "the server's own");
+		return (0);
+	}
+	if (json_object_get(st->params, name) == NULL)
+		(void)json_object_set_new(st->params, name, json_string(value));
 	return (1);
 }
 
 static void
+staff_derive(struct staff_state *st, const char *name, json_t *value)
+{
+	if (!staff_derived_name(name))
+		fatal("staff: derived field %s without a derived name", name);
+	(void)json_object_set_new(st->params, name, value);
+}
+
+static int
 staff_prepare(struct staff_state *st, struct form *f)
 {
 	const struct currency	*cur;
@@ -337,11 +480,9 @@ staff_prepare(struct staff_state *st, struct form *f)
 	size_t			 i, len;
 
 	for (i = 0; i < f->nfields; i++) {
-		if (!strcmp(f->fields[i].name, "password") ||
-		    json_object_get(st->params, f->fields[i].name) != NULL)
-			continue;
-		(void)json_object_set_new(st->params, f->fields[i].name,
-		    json_string(f->fields[i].value));
+		if (strcmp(f->fields[i].name, "password") != 0 &&
+		    !staff_field(st, f->fields[i].name, f->fields[i].value))
+			return (0);
 	}
 
 	if ((v = form_get(f, "email")) != NULL)
@@ -353,8 +494,7 @@ staff_prepare(struct staff_state *st, struct form *f)
 	if ((v = form_get(f, "password")) != NULL) {
 		if (strcmp(st->path, "/signin") != 0 &&
 		    !password_policy(v, strlen(v), why, sizeof(why))) {
-			(void)json_object_set_new(st->params, "password_error",
-			    json_string(why));
+			staff_derive(st, "password_error", json_string(why));
 		} else {
 			st->password_len = strlen(v);
 			st->password = kore_malloc(st->password_len + 1);
@@ -379,21 +519,18 @@ staff_prepare(struct staff_state *st, struct form *f)
 		(void)snprintf(name, sizeof(name), "%s_error",
 		    f->fields[i].name);
 		if (cur == NULL) {
-			(void)json_object_set_new(st->params, name,
+			staff_derive(st, name,
 			    json_string("has no known currency"));
 		} else if (!money_parse(v, strlen(v), cur, &minor, why,
 		    sizeof(why))) {
-			(void)json_object_set_new(st->params, name,
-			    json_string(why));
+			staff_derive(st, name, json_string(why));
 		} else {
 			(void)snprintf(name, sizeof(name), "%s_minor",
 			    f->fields[i].name);
-			(void)json_object_set_new(st->params, name,
-			    json_integer(minor));
+			staff_derive(st, name, json_integer(minor));
 			(void)snprintf(name, sizeof(name), "%s_currency",
 			    f->fields[i].name);
-			(void)json_object_set_new(st->params, name,
-			    json_string(cur->code));
+			staff_derive(st, name, json_string(cur->code));
 		}
 	}
 
@@ -402,22 +539,19 @@ staff_prepare(struct staff_state *st, struct form *f)
 	if ((v = form_get(f, "to")) != NULL && *v != '\0' && channel != NULL) {
 		if (!strcmp(channel, "email")) {
 			if (contact_email_valid(v))
-				(void)json_object_set_new(st->params, "to_norm",
-				    json_string(v));
+				staff_derive(st, "to_norm", json_string(v));
 			else
-				(void)json_object_set_new(st->params,
-				    "to_error", json_string("must be an address "
-				    "like name@example.com"));
+				staff_derive(st, "to_error", json_string(
+				    "must be an address like name@example.com"));
 		} else if (!strcmp(channel, "sms")) {
 			if (contact_phone_e164(v, norm, sizeof(norm), why,
 			    sizeof(why)))
-				(void)json_object_set_new(st->params, "to_norm",
-				    json_string(norm));
+				staff_derive(st, "to_norm", json_string(norm));
 			else
-				(void)json_object_set_new(st->params,
-				    "to_error", json_string(why));
+				staff_derive(st, "to_error", json_string(why));
 		}
 	}
+	return (1);
 }
 
 static int
@@ -470,8 +604,7 @@ staff_task_wait(struct http_request *req)
 			web_error(req, HTTP_STATUS_INTERNAL_ERROR);
 			return (HTTP_STATE_COMPLETE);
 		}
-		(void)json_object_set_new(st->params, "password_hash",
-		    json_string(st->hash));
+		staff_derive(st, "password_hash", json_string(st->hash));
 		st->step = STEP_REQUEST;
 	} else {
 		st->step = STEP_FINISH;
@@ -484,7 +617,7 @@ static int
 staff_query(struct http_request *req)
 {
 	struct staff_state	*st;
-	const char		*p[12];
+	const char		*p[13];
 	char			 idle[16], absolute[16], days[16], max[16];
 	char			 window[16], lock[16];
 	const struct link_key	*key;
@@ -527,7 +660,9 @@ staff_query(struct http_request *req)
 		p[9] = lock;
 		p[10] = idle;
 		p[11] = absolute;
-		r = db_send(&st->sql, q_staff_finish, 12, p);
+		/* The session this browser had, if any, ends here. */
+		p[12] = st->sid[0] != '\0' ? st->sid : NULL;
+		r = db_send(&st->sql, q_staff_finish, 13, p);
 		break;
 	case STEP_REQUEST:
 	default:
@@ -545,6 +680,10 @@ staff_query(struct http_request *req)
 		p[7] = days;
 		r = db_send(&st->sql, q_staff_request, 8, p);
 		break;
+	}
+	if (r == DB_FAILED) {
+		staff_fail(req, st, "the database refused the query");
+		return (HTTP_STATE_COMPLETE);
 	}
 	return (db_sent(req, r, STAFF_STATE_WAIT));
 }
@@ -586,7 +725,7 @@ staff_wait(struct http_request *req)
 		kore_pgsql_cleanup(sql);
 		st->sql_bound = 0;
 		if (st->failed) {
-			web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+			staff_fail(req, st, "not one answer");
 			return (HTTP_STATE_COMPLETE);
 		}
 		if (st->step == STEP_LOOKUP) {
@@ -606,7 +745,7 @@ staff_wait(struct http_request *req)
 	default:
 		kore_pgsql_cleanup(sql);
 		st->sql_bound = 0;
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		staff_fail(req, st, "the query failed");
 		return (HTTP_STATE_COMPLETE);
 	}
 }
@@ -675,6 +814,13 @@ staff_render(struct http_request *req)
 	st = http_state_get(req);
 	if (!st->signin) {
 		staff_answer(req, st);
+		/* A page of CSV on its way: the next once it is sent. */
+		if (st->csv_started && st->csv_out.len > 0) {
+			req->fsm_state = STAFF_STATE_CSV_SENT;
+			return (HTTP_STATE_RETRY);
+		}
+		if (st->csv_started)
+			staff_csv_end(req, st);
 		return (HTTP_STATE_COMPLETE);
 	}
 	if (!strcmp(st->verdict, "ok")) {
@@ -711,9 +857,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 	size_t			 i, n;
 
 	if ((a = json_loads(st->answer, 0, &jerr)) == NULL) {
-		kore_log(LOG_ERR, "staff %s: bad answer: %s", st->path,
-		    jerr.text);
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		staff_fail(req, st, jerr.text);
 		return;
 	}
 	jc.keys = portal_conf.keys;
@@ -723,6 +867,16 @@ staff_answer(struct http_request *req, struct staff_state *st)
 	loc = json_string_value(json_object_get(a, "location"));
 	tmpl = json_string_value(json_object_get(a, "template"));
 	data = json_object_get(a, "data");
+
+	if (st->csv_started) {
+		if (status == HTTP_STATUS_OK &&
+		    json_object_get(a, "csv") != NULL)
+			staff_csv(req, st, &jc, json_object_get(a, "csv"));
+		else
+			staff_fail(req, st, "the next page was refused");
+		json_decref(a);
+		return;
+	}
 
 	if (json_is_true(json_object_get(a, "clear_session")))
 		staff_cookie(req, STAFF_COOKIE, "", "/staff", 0);
@@ -759,7 +913,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 		staff_redirect(req, loc);
 	} else if (status == HTTP_STATUS_OK &&
 	    json_object_get(a, "csv") != NULL) {
-		staff_csv(req, &jc, json_object_get(a, "csv"));
+		staff_csv(req, st, &jc, json_object_get(a, "csv"));
 	} else if ((status == HTTP_STATUS_OK || status == 422) &&
 	    tmpl != NULL && json_is_object(data)) {
 		if (st->json) {
@@ -775,6 +929,7 @@ staff_answer(struct http_request *req, struct staff_state *st)
 			    text != NULL ? strlen(text) : 0);
 			free(text);
 		} else {
+			staff_field_errors(data);
 			web_render(req, status, tmpl, jsonctx_value(&jc, data));
 		}
 	} else if ((status == HTTP_STATUS_CONFLICT &&
@@ -796,6 +951,35 @@ staff_answer(struct http_request *req, struct staff_state *st)
 		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
 	}
 	json_decref(a);
+}
+
+/*
+ * A form's errors come as a list, {"field": input id, "message": ...},
+ * for the summary at the top; each is also put next to its input, as
+ * data.invalid.<input id> = {"id": id of the message, "message": ...},
+ * which the input names in aria-describedby.
+ */
+static void
+staff_field_errors(json_t *data)
+{
+	json_t		*errors, *e, *by;
+	const char	*field;
+	char		 id[160];
+	size_t		 i;
+
+	errors = json_object_get(data, "errors");
+	if (!json_is_array(errors) || json_array_size(errors) == 0)
+		return;
+	by = json_object();
+	json_array_foreach(errors, i, e) {
+		field = json_string_value(json_object_get(e, "field"));
+		if (field == NULL || json_object_get(by, field) != NULL)
+			continue;
+		(void)snprintf(id, sizeof(id), "%.140s-error", field);
+		(void)json_object_set_new(by, field, json_pack("{s:s,s:O}",
+		    "id", id, "message", json_object_get(e, "message")));
+	}
+	(void)json_object_set_new(data, "invalid", by);
 }
 
 /* A refusal, as a page or as JSON for the page's script. */
@@ -824,28 +1008,47 @@ staff_message(struct http_request *req, struct staff_state *st, int status,
 	web_render(req, status, "staff_message", ctx);
 }
 
+/*
+ * A CSV export, one page of rows a call. The first page sends the
+ * headers; each page then goes out as one chunk, and the next page is
+ * asked for only once the client has taken it, so a large export holds
+ * one page in memory however many rows it has. An error after the
+ * headers can only end the connection: the client sees the export cut
+ * short, never a file that looks complete.
+ */
 static void
-staff_csv(struct http_request *req, const struct jsonctx *jc,
-    json_t *csv)
+staff_csv(struct http_request *req, struct staff_state *st,
+    const struct jsonctx *jc, json_t *csv)
 {
-	struct strbuf	 out;
-	json_t		*cols, *fields, *rows, *row;
-	const char	*cells[16], *filename;
-	char		 text[16][1024], disp[128];
+	struct strbuf	 page;
+	struct netbuf	*nb;
+	json_t		*fields, *rows, *row;
+	const char	*cells[16], *next;
+	char		 text[16][1024];
 	size_t		 i, j, n;
 
-	cols = json_object_get(csv, "columns");
 	fields = json_object_get(csv, "fields");
 	rows = json_object_get(csv, "rows");
-	n = json_array_size(cols);
-	if (n == 0 || n > 16 || json_array_size(fields) != n) {
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+	n = json_array_size(fields);
+	if (n == 0 || n > 16) {
+		staff_fail(req, st, "bad columns");
 		return;
 	}
-	strbuf_init(&out);
-	for (j = 0; j < n; j++)
-		cells[j] = json_string_value(json_array_get(cols, j));
-	csv_row(&out, cells, n);
+	strbuf_init(&page);
+	if (!st->csv_started) {
+		if (json_array_size(json_object_get(csv, "columns")) != n) {
+			staff_fail(req, st, "bad columns");
+			return;
+		}
+		for (j = 0; j < n; j++)
+			cells[j] = json_string_value(json_array_get(
+			    json_object_get(csv, "columns"), j));
+		csv_row(&page, cells, n);
+		if (!staff_csv_begin(req, st, csv)) {
+			strbuf_free(&page);
+			return;
+		}
+	}
 	json_array_foreach(rows, i, row) {
 		for (j = 0; j < n; j++) {
 			if (!jsonctx_text(jc, json_object_get(row,
@@ -854,13 +1057,46 @@ staff_csv(struct http_request *req, const struct jsonctx *jc,
 				text[j][0] = '\0';
 			cells[j] = text[j];
 		}
-		csv_row(&out, cells, n);
+		csv_row(&page, cells, n);
 	}
-	if (out.failed) {
-		strbuf_free(&out);
-		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+	next = json_string_value(json_object_get(csv, "next"));
+	(void)snprintf(st->csv_next, sizeof(st->csv_next), "%s",
+	    next != NULL && strlen(next) < sizeof(st->csv_next) ? next : "");
+
+	strbuf_reset(&st->csv_out);
+	if (st->csv_chunked && page.len > 0)
+		strbuf_appendf(&st->csv_out, "%zx\r\n", page.len);
+	strbuf_append(&st->csv_out, page.data, page.len);
+	if (st->csv_chunked && page.len > 0)
+		strbuf_appends(&st->csv_out, "\r\n");
+	if (st->csv_chunked && st->csv_next[0] == '\0')
+		strbuf_appends(&st->csv_out, "0\r\n\r\n");
+	strbuf_free(&page);
+	if (st->csv_out.failed) {
+		staff_fail(req, st, "out of memory");
 		return;
 	}
+	if (st->csv_out.len == 0)
+		return;
+
+	/* Asleep before sending: a flush may send it all at once. */
+	http_request_sleep(req);
+	net_send_stream(req->owner, st->csv_out.data, st->csv_out.len,
+	    staff_csv_netbuf, &nb);
+	nb->extra = req;
+	if (!net_send_flush(req->owner))
+		kore_connection_disconnect(req->owner);
+}
+
+/* The export's headers, sent at once, the body left open. */
+static int
+staff_csv_begin(struct http_request *req, struct staff_state *st,
+    json_t *csv)
+{
+	struct connection	*c;
+	const char		*filename;
+	char			 disp[128];
+
 	filename = json_string_value(json_object_get(csv, "filename"));
 	(void)snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
 	    filename != NULL ? filename : "export.csv");
@@ -868,6 +1104,92 @@ staff_csv(struct http_request *req, const struct jsonctx *jc,
 	http_response_header(req, "cache-control", "no-store");
 	http_response_header(req, "content-type", "text/csv; charset=utf-8");
 	http_response_header(req, "content-disposition", disp);
-	http_response(req, HTTP_STATUS_OK, out.data, out.len);
-	strbuf_free(&out);
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	if (req->method == HTTP_METHOD_HEAD) {
+		http_response(req, HTTP_STATUS_OK, NULL, 0);
+		return (0);
+	}
+	/* HTTP/1.0 has no chunks: the body ends when the connection does. */
+	st->csv_chunked = !(req->flags & HTTP_VERSION_1_0);
+	if (st->csv_chunked)
+		http_response_header(req, "transfer-encoding", "chunked");
+	/*
+	 * Kore reads no further request on this connection while it is
+	 * busy, and must not close it (on "connection: close") before the
+	 * last page is out.
+	 */
+	c = req->owner;
+	c->flags |= CONN_IS_BUSY;
+	http_response(req, HTTP_STATUS_OK, NULL, 0);
+	st->csv_close = (c->flags & CONN_CLOSE_EMPTY) || !st->csv_chunked;
+	c->flags &= ~CONN_CLOSE_EMPTY;
+	st->csv_started = 1;
+	return (1);
+}
+
+/* Kore sent a page (or dropped the connection): wake the request. */
+static int
+staff_csv_netbuf(struct netbuf *nb)
+{
+	http_request_wakeup(nb->extra);
+	return (KORE_RESULT_OK);
+}
+
+static int
+staff_csv_sent(struct http_request *req)
+{
+	struct staff_state	*st;
+
+	st = http_state_get(req);
+	if (req->owner == NULL)
+		return (HTTP_STATE_COMPLETE);
+	strbuf_reset(&st->csv_out);
+	if (st->csv_next[0] == '\0') {
+		staff_csv_end(req, st);
+		return (HTTP_STATE_COMPLETE);
+	}
+	(void)json_object_set_new(st->params, "before",
+	    json_string(st->csv_next));
+	free(st->params_text);
+	st->params_text = NULL;
+	free(st->answer);
+	st->answer = NULL;
+	st->step = STEP_REQUEST;
+	req->fsm_state = STAFF_STATE_QUERY;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* The last page is out: the connection serves requests again, or ends. */
+static void
+staff_csv_end(struct http_request *req, struct staff_state *st)
+{
+	struct connection	*c;
+
+	if ((c = req->owner) == NULL)
+		return;
+	c->flags &= ~CONN_IS_BUSY;
+	if (st->csv_close)
+		c->flags |= CONN_CLOSE_EMPTY;
+	else
+		http_start_recv(c);
+}
+
+/*
+ * Something went wrong that the user did not cause: a 500, or once a
+ * CSV export has begun, the end of the connection.
+ */
+static void
+staff_fail(struct http_request *req, struct staff_state *st,
+    const char *why)
+{
+	if (!st->csv_started) {
+		kore_log(LOG_ERR, "staff %s: %s", st->path, why);
+		web_error(req, HTTP_STATUS_INTERNAL_ERROR);
+		return;
+	}
+	kore_log(LOG_ERR, "staff %s: export cut short: %s", st->path, why);
+	strbuf_reset(&st->csv_out);
+	st->csv_started = 0;
+	if (req->owner != NULL)
+		kore_connection_disconnect(req->owner);
 }

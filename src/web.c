@@ -73,6 +73,10 @@ web_render(struct http_request *req, int status, const char *tmpl,
 {
 	struct strbuf	out;
 
+	/* The business's logo (Settings), wherever a page shows its name. */
+	if (portal_conf.logo_db[0] != '\0')
+		mustache_set_strf(ctx, "site_logo", "/logo/%s",
+		    portal_conf.logo_db);
 	strbuf_init(&out);
 	if (!render_page(tmpl, ctx, &out)) {
 		kore_log(LOG_ERR, "rendering %s failed", tmpl);
@@ -217,6 +221,14 @@ web_method(struct http_request *req, int allowed)
 int
 web_body(struct http_request *req, char **out, size_t *outlen)
 {
+	return (web_body_upto(req, WEB_BODY_MAX, out, outlen));
+}
+
+/* The same, for the one form that carries a file: a larger limit. */
+int
+web_body_upto(struct http_request *req, size_t max, char **out,
+    size_t *outlen)
+{
 	struct kore_buf	 buf;
 	char		 chunk[4096];
 	ssize_t		 n;
@@ -224,7 +236,7 @@ web_body(struct http_request *req, char **out, size_t *outlen)
 	kore_buf_init(&buf, 1024);
 	for (;;) {
 		n = http_body_read(req, chunk, sizeof(chunk));
-		if (n == -1 || buf.offset + (size_t)n > WEB_BODY_MAX) {
+		if (n == -1 || buf.offset + (size_t)n > max) {
 			kore_buf_cleanup(&buf);
 			return (0);
 		}

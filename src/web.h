@@ -8,6 +8,7 @@
 
 #define WEB_ADDR_MAX	INET6_ADDRSTRLEN
 #define WEB_UA_MAX	512
+#define WEB_UPLOAD_MAX	(384 * 1024)	/* bytes of a body with a file */
 
 struct http_request;
 
@@ -19,6 +20,7 @@ int	web_client_addr(struct http_request *, char *, size_t);
 void	web_user_agent(struct http_request *, char *, size_t);
 int	web_method(struct http_request *, int);
 int	web_body(struct http_request *, char **, size_t *);
+int	web_body_upto(struct http_request *, size_t, char **, size_t *);
 
 int	web_asset(struct http_request *);
 int	web_health(struct http_request *);

@@ -8,6 +8,7 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert");
 const fs = require("node:fs");
 const path = require("node:path");
+const { execFileSync } = require("node:child_process");
 const { chromium } = require("playwright-core");
 
 const env = process.env;
@@ -127,11 +128,63 @@ test("admin activity, team and a printed invoice", async () => {
 	await Promise.all([p.waitForNavigation(), p.click("#nav-settings")]);
 	assert.match(await p.textContent("#key-list"), /k2/);
 	await p.screenshot({ path: `${shots}/staff-settings-desktop.png`, fullPage: true });
+	// A refused fee rule: the message by its field, what was typed kept.
+	await p.fill("#fee-currency", "CHF");
+	await p.fill("#fee-percent", "2.999");
+	await Promise.all([p.waitForNavigation(), p.click("#save-fee")]);
+	assert.match(await p.textContent("#fee-percent-error"), /Percentage must be/);
+	assert.strictEqual(await p.getAttribute("#fee-percent", "aria-describedby"), "fee-percent-error");
+	assert.strictEqual(await p.inputValue("#fee-currency"), "CHF");
+	await p.locator("#fees").screenshot({ path: `${shots}/staff-settings-fee-error-desktop.png` });
 
 	await p.goto(`${base}/staff/customers?q=northwind`);
 	await Promise.all([p.waitForNavigation(), p.click("text=Northwind Café")]);
 	await Promise.all([p.waitForNavigation(), p.click("#invoices a.mono >> nth=0")]);
 	await p.screenshot({ path: `${shots}/staff-invoice-desktop.png`, fullPage: true });
 	assert.deepStrictEqual(p.problems, []);
+	await ctx.close();
+});
+
+test("a logo uploaded in Settings heads the back office, the pay page and printed documents", async () => {
+	const ctx = await context(1280, 900, "payportal-admin-browser");
+	const p = watch(await ctx.newPage());
+	await signin(p, "admin@harborstreet.example", env.E2E_ADMIN_PASSWORD);
+	await p.goto(`${base}/staff/settings`);
+	// Not an image: refused next to the field.
+	await p.setInputFiles("#logo", { name: "logo.svg", mimeType: "image/svg+xml",
+	    buffer: Buffer.from("<svg xmlns=\"http://www.w3.org/2000/svg\"/>") });
+	await Promise.all([p.waitForNavigation(), p.click("#save-business")]);
+	assert.strictEqual(await p.textContent("#logo-error"), "Logo must be a PNG or JPEG image.");
+	await p.locator("#business").screenshot({ path: `${shots}/staff-settings-logo-error-desktop.png` });
+	await p.setInputFiles("#logo", path.resolve(__dirname, "../e2e/logo.png"));
+	await Promise.all([p.waitForNavigation(), p.click("#save-business")]);
+	assert.ok(await p.isVisible("#logo-now"));
+
+	// Every node picks the logo up within about two seconds.
+	const url = execFileSync(env.E2E_BIN, ["mint-link", "-c", env.E2E_CONF,
+	    "--customer", "C-1001"], { encoding: "utf8" }).trim().split("\n").pop();
+	const c = watch(await ctx.newPage());
+	for (let i = 0; i < 50; i++) {
+		await c.goto(url);
+		if (await c.isVisible(".topbar .brand-logo"))
+			break;
+		await c.waitForTimeout(100);
+	}
+	assert.ok(await c.evaluate(() => document.querySelector(".brand-logo").naturalWidth > 0), "the logo loads");
+	await c.screenshot({ path: `${shots}/pay-logo-desktop.png` });
+	await c.goto(`${url}/invoices/INV-1001`);
+	assert.ok(await c.isVisible("#doc-logo"));
+	await c.screenshot({ path: `${shots}/invoice-logo-desktop.png` });
+	await p.goto(`${base}/staff/customers`);
+	assert.ok(await p.isVisible(".staff-bar .brand-logo"));
+	await p.screenshot({ path: `${shots}/staff-logo-desktop.png` });
+
+	// Removed again, so the other tests see the demo as it was.
+	await p.goto(`${base}/staff/settings`);
+	await p.check("#remove_logo");
+	await Promise.all([p.waitForNavigation(), p.click("#save-business")]);
+	assert.ok(!(await p.isVisible("#logo-now")));
+	assert.deepStrictEqual(p.problems, []);
+	assert.deepStrictEqual(c.problems, []);
 	await ctx.close();
 });

@@ -25,6 +25,7 @@ static void	e2e_pm_body(const char *, char *, size_t);
 static void	e2e_gateway_state(struct strbuf *);
 static void	e2e_gateway_refunds(struct strbuf *, struct strbuf *);
 static int	e2e_hexval(char);
+static curl_mime	*e2e_mime(CURL *, const struct e2e_req *);
 
 const char *
 e2e_env(const char *name)
@@ -54,6 +55,7 @@ e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
 {
 	CURL			*c;
 	struct curl_slist	*hdrs;
+	curl_mime		*mime;
 	char			 url[1024], accept[128];
 	CURLcode		 rc;
 
@@ -86,17 +88,50 @@ e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
 	if (hdrs != NULL)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	if (rq->body != NULL)
+	mime = NULL;
+	if (rq->file_field != NULL) {
+		mime = e2e_mime(c, rq);
+		curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	} else if (rq->body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
+	}
 	if (rq->method != NULL)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
 	rc = curl_easy_perform(c);
 	cr_assert_eq(rc, CURLE_OK, "%s: %s", rq->path, curl_easy_strerror(rc));
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_mime_free(mime);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	(void)strbuf_cstr(&r->body);
 	(void)strbuf_cstr(&r->headers);
+}
+
+/* A browser's multipart form: the request's fields, then its file. */
+static curl_mime *
+e2e_mime(CURL *c, const struct e2e_req *rq)
+{
+	curl_mime	*mime;
+	curl_mimepart	*part;
+	char		*fields, *p, *pair, *eq;
+
+	mime = curl_mime_init(c);
+	fields = strdup(rq->body != NULL ? rq->body : "");
+	for (p = fields; (pair = strsep(&p, "&")) != NULL;) {
+		if (*pair == '\0' || (eq = strchr(pair, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		part = curl_mime_addpart(mime);
+		curl_mime_name(part, pair);
+		curl_mime_data(part, eq + 1, CURL_ZERO_TERMINATED);
+	}
+	free(fields);
+	part = curl_mime_addpart(mime);
+	curl_mime_name(part, rq->file_field);
+	curl_mime_filename(part, "upload.png");
+	curl_mime_type(part, "image/png");
+	curl_mime_data(part, rq->file_data, rq->file_len);
+	return (mime);
 }
 
 void
@@ -562,6 +597,24 @@ e2e_pm_bank(const char *account, char *out, size_t len)
 	e2e_pm_body(body, out, len);
 }
 
+/* A fresh customer's invoice, its link, and a checkout with a card. */
+void
+e2e_checkout_new(long long total, char *path, size_t pathlen,
+    char *sel, size_t sellen, struct e2e_checkout *co, char *pm,
+    size_t pmlen, char *pre, size_t prelen)
+{
+	struct e2e_resp	 r;
+	char		 ref[64], tok[LINK_TOKEN_MAX + 1], link[64];
+
+	e2e_fixture("USD", &total, 1, ref, sizeof(ref), pre, prelen);
+	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
+	(void)snprintf(path, pathlen, "/pay/%s", tok);
+	(void)snprintf(sel, sellen, "pay=%s-1", pre);
+	cr_assert(e2e_review(path, sel, co, &r));
+	e2e_resp_free(&r);
+	e2e_pm("4242424242424242", pm, pmlen);
+}
+
 /* POST /confirm: the checkout's hidden fields plus method and pm. */
 void
 e2e_confirm(const struct e2e_checkout *co, const char *selection,
@@ -895,8 +948,16 @@ long
 e2e_signin(const char *email, const char *password, struct e2e_staff *s,
     struct e2e_resp *r)
 {
+	return (e2e_signin_from(email, password, NULL, s, r));
+}
+
+/* The same from a browser that also sends cookie ("name=value"). */
+long
+e2e_signin_from(const char *email, const char *password, const char *cookies,
+    struct e2e_staff *s, struct e2e_resp *r)
+{
 	struct e2e_req	 rq;
-	char		 pre[128], cookie[160], csrf[64], e[256], pw[256];
+	char		 pre[128], cookie[512], csrf[64], e[256], pw[256];
 	char		 body[1024], sid[128];
 
 	memset(s, 0, sizeof(*s));
@@ -911,7 +972,8 @@ e2e_signin(const char *email, const char *password, struct e2e_staff *s,
 	e2e_form_encode(password, pw, sizeof(pw));
 	(void)snprintf(body, sizeof(body), "csrf=%s&email=%s&password=%s",
 	    csrf, e, pw);
-	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s", pre);
+	(void)snprintf(cookie, sizeof(cookie), "pp_signin=%s%s%s", pre,
+	    cookies != NULL ? "; " : "", cookies != NULL ? cookies : "");
 	memset(&rq, 0, sizeof(rq));
 	rq.path = "/staff/signin";
 	rq.body = body;
@@ -953,6 +1015,29 @@ e2e_staff_req(const struct e2e_staff *s, const char *path, const char *body,
 	e2e_http(&rq, r);
 }
 
+/*
+ * A multipart form with the session and its CSRF token: fields as
+ * "a=1&b=2" (not encoded), and a file.
+ */
+void
+e2e_staff_upload(const struct e2e_staff *s, const char *path,
+    const char *fields, const char *file_field, const void *data,
+    size_t len, struct e2e_resp *r)
+{
+	struct e2e_req	rq;
+	char		full[4096];
+
+	(void)snprintf(full, sizeof(full), "csrf=%s&%s", s->csrf, fields);
+	memset(&rq, 0, sizeof(rq));
+	rq.path = path;
+	rq.cookie = s->cookie;
+	rq.body = full;
+	rq.file_field = file_field;
+	rq.file_data = data;
+	rq.file_len = len;
+	e2e_http(&rq, r);
+}
+
 /* A string field of a flat JSON answer ("url", "id"). */
 void
 e2e_json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
@@ -969,6 +1054,47 @@ e2e_json_field(struct e2e_resp *r, const char *name, char *out, size_t len)
 		return;
 	memcpy(out, p, (size_t)(q - p));
 	out[q - p] = '\0';
+}
+
+/*
+ * "Copy Public Invoice Pay Link" for the customer with reference ref, as
+ * the page's script does it; writes the link's id and URL (either may be
+ * NULL).
+ */
+void
+e2e_copy_link(const struct e2e_staff *s, const char *ref, char *id,
+    size_t idlen, char *url, size_t urllen)
+{
+	struct e2e_resp	 r;
+	const char	*p[1] = { ref };
+	char		 path[128];
+
+	(void)snprintf(path, sizeof(path), "/staff/customers/%lld/copy",
+	    e2e_count("SELECT id FROM customers WHERE external_ref = $1", 1,
+	    p));
+	e2e_staff_req(s, path, "x=1", "application/json", &r);
+	cr_assert_eq(r.status, 200, "%s", strbuf_cstr(&r.body));
+	if (id != NULL)
+		e2e_json_field(&r, "id", id, idlen);
+	if (url != NULL)
+		e2e_json_field(&r, "url", url, urllen);
+	e2e_resp_free(&r);
+}
+
+/* "Send link" on a link's page, by channel to the address typed. */
+void
+e2e_send_link(const struct e2e_staff *s, const char *id, const char *channel,
+    const char *to)
+{
+	struct e2e_resp	 r;
+	char		 path[128], enc[512], body[600];
+
+	(void)snprintf(path, sizeof(path), "/staff/links/%s/send", id);
+	e2e_form_encode(to, enc, sizeof(enc));
+	(void)snprintf(body, sizeof(body), "channel=%s&to=%s", channel, enc);
+	e2e_staff_req(s, path, body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%s", strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
 }
 
 /* The stack's demo accounts. */

@@ -28,6 +28,11 @@ struct e2e_req {
 	const char	*extra_header;
 	const char	*cookie;	/* "name=value; ..." */
 	const char	*accept;
+	/* A multipart body: body's fields ("a=1&b=2", not encoded), then
+	 * this file under file_field. */
+	const char	*file_field;
+	const void	*file_data;
+	size_t		 file_len;
 };
 
 void		 e2e_init(void);
@@ -68,6 +73,8 @@ void		 e2e_confirm(const struct e2e_checkout *, const char *,
 		    const char *, const char *, struct e2e_resp *);
 void		 e2e_pending(long long, long long, const char *, const char *,
 		    char *, char *, size_t, char *, size_t);
+void		 e2e_checkout_new(long long, char *, size_t, char *, size_t,
+		    struct e2e_checkout *, char *, size_t, char *, size_t);
 void		 e2e_gateway_control(const char *);
 void		 e2e_gateway_api(const char *, const char *, const char *,
 		    struct strbuf *);
@@ -108,11 +115,20 @@ struct e2e_staff {
 };
 long		 e2e_signin(const char *, const char *, struct e2e_staff *,
 		    struct e2e_resp *);
+long		 e2e_signin_from(const char *, const char *, const char *,
+		    struct e2e_staff *, struct e2e_resp *);
 void		 e2e_staff_req(const struct e2e_staff *, const char *,
 		    const char *, const char *, struct e2e_resp *);
 void		 e2e_json_field(struct e2e_resp *, const char *, char *, size_t);
 void		 e2e_form_encode(const char *, char *, size_t);
 int		 e2e_set_cookie(struct e2e_resp *, const char *, char *, size_t);
+void		 e2e_staff_upload(const struct e2e_staff *, const char *,
+		    const char *, const char *, const void *, size_t,
+		    struct e2e_resp *);
+void		 e2e_copy_link(const struct e2e_staff *, const char *, char *,
+		    size_t, char *, size_t);
+void		 e2e_send_link(const struct e2e_staff *, const char *,
+		    const char *, const char *);
 void		 e2e_as_admin(struct e2e_staff *);
 void		 e2e_as_staff(struct e2e_staff *);
 

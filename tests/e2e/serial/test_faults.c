@@ -61,24 +61,6 @@ Test(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
 	e2e_gateway_control("reset=1");
 }
 
-/* A fresh customer's invoice, its link, and a checkout with a card. */
-static void
-checkout(long long total, char *path, size_t pathlen, char *sel,
-    size_t sellen, struct e2e_checkout *co, char *pm, size_t pmlen,
-    char *pre, size_t prelen)
-{
-	struct e2e_resp	 r;
-	char		 ref[64], tok[LINK_TOKEN_MAX + 1], link[64];
-
-	e2e_fixture("USD", &total, 1, ref, sizeof(ref), pre, prelen);
-	e2e_link(ref, NULL, "k2", 0, 1, time(NULL) + 86400, "e2e", tok, link);
-	(void)snprintf(path, pathlen, "/pay/%s", tok);
-	(void)snprintf(sel, sellen, "pay=%s-1", pre);
-	cr_assert(e2e_review(path, sel, co, &r));
-	e2e_resp_free(&r);
-	e2e_pm("4242424242424242", pm, pmlen);
-}
-
 Test(faults, a_gateway_error_is_settled_by_the_reconciler)
 {
 	struct e2e_checkout	 co;
@@ -87,7 +69,7 @@ Test(faults, a_gateway_error_is_settled_by_the_reconciler)
 	char			 loc[600];
 	const char		*p[1];
 
-	checkout(30000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(30000, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	e2e_gateway_control("fail_next=1");
 	e2e_confirm(&co, sel, "card", pm, &r);
@@ -121,7 +103,7 @@ Test(faults, a_gateway_timeout_is_settled_once)
 	struct e2e_resp		 r;
 	char			 path[512], sel[128], pm[128], pre[32];
 
-	checkout(40000, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(40000, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	/* Longer than the portal's gateway_timeout (2 s): it charges late. */
 	e2e_gateway_control("delay_ms=3500");
@@ -152,7 +134,7 @@ Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
 	fputs("1\n", fp);
 	fclose(fp);
 
-	checkout(12345, path, sizeof(path), sel, sizeof(sel), &co, pm,
+	e2e_checkout_new(12345, path, sizeof(path), sel, sizeof(sel), &co, pm,
 	    sizeof(pm), pre, sizeof(pre));
 	e2e_confirm(&co, sel, "card", pm, &r);
 	cr_assert_eq(r.status, 303);
@@ -244,4 +226,54 @@ Test(faults, a_refused_text_message_is_given_up_at_once)
 	cr_assert_eq(e2e_count("SELECT count(*) FROM link_events WHERE "
 	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
 	    "'%given up'", 1, p), 1);
+}
+
+/*
+ * A pay link by email the mail server refuses (451): "send failed" with
+ * "will retry", then delivered on the retry and logged "sent".
+ */
+Test(faults, a_failed_link_mail_is_retried_and_delivered)
+{
+	static const long long	 totals[] = { 1700 };
+	struct e2e_staff	 s;
+	struct strbuf		 mail;
+	char			 ref[64], pre[32], id[64], to[128], failfile[600];
+	const char		*p[1];
+	FILE			*fp;
+
+	e2e_fixture("USD", totals, 1, ref, sizeof(ref), pre, sizeof(pre));
+	e2e_as_staff(&s);
+	e2e_copy_link(&s, ref, id, sizeof(id), NULL, 0);
+	/* Earlier tests' mail first, or one of them takes the failure. */
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM outbox WHERE kind "
+	    "<> 'link_sms' AND sent_at IS NULL AND gave_up_at IS NULL", NULL, 0,
+	    30), 0, "mail is waiting in the outbox");
+	(void)snprintf(failfile, sizeof(failfile), "%s/.fail",
+	    e2e_env("E2E_MAILDIR"));
+	cr_assert((fp = fopen(failfile, "w")) != NULL);
+	fputs("1\n", fp);
+	fclose(fp);
+
+	(void)snprintf(to, sizeof(to), "%s@retry.example", pre);
+	e2e_send_link(&s, id, "email", to);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'send_failed' AND detail->>'error' LIKE "
+	    "'smtp: %will retry'", id, 1, 15), 1);
+	p[0] = id;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NULL AND gave_up_at IS NULL AND last_error "
+	    "IS NOT NULL", 1, p), 1, "the row waits for its retry");
+	cr_assert_eq(e2e_mail_count(to, 0, NULL), 0);
+
+	/* Skip the backoff instead of waiting for it. */
+	e2e_sql("UPDATE outbox SET next_at = now() WHERE link_id = $1", 1, p);
+	cr_assert_eq(e2e_wait_count("SELECT count(*) FROM link_events WHERE "
+	    "link_id = $1 AND kind = 'sent' AND detail->>'channel' = 'email'",
+	    id, 1, 15), 1);
+	strbuf_init(&mail);
+	cr_assert_eq(e2e_mail_count(to, 10, &mail), 1);
+	cr_assert(strstr(strbuf_cstr(&mail), "/pay/p1.") != NULL);
+	strbuf_free(&mail);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM outbox WHERE link_id = $1 "
+	    "AND sent_at IS NOT NULL AND tries = 2", 1, p), 1);
 }
