@@ -113,25 +113,37 @@ jsonctx_qr(const struct jsonctx *jc, json_t *link)
 	return (m);
 }
 
-/* {"minor": n, "currency": "USD"}, exactly; 0 for anything else. */
+/*
+ * {"minor": n, "currency": "USD"} as "$12.34", or {"plain": n, "currency":
+ * "USD"} as "12.34" for a form's input, exactly; 0 for anything else.
+ */
 static int
 jsonctx_money(json_t *v, char *out, size_t len)
 {
 	const struct currency	*cur;
-	const json_t		*minor, *code;
+	const json_t		*minor, *plain, *code;
 	int			 n;
 
-	if (json_object_size(v) != 2 ||
-	    (minor = json_object_get(v, "minor")) == NULL ||
+	minor = json_object_get(v, "minor");
+	plain = json_object_get(v, "plain");
+	if (plain != NULL)
+		minor = plain;
+	if (json_object_size(v) != 2 || minor == NULL ||
 	    (code = json_object_get(v, "currency")) == NULL ||
 	    !json_is_integer(minor) || !json_is_string(code))
 		return (0);
 	if ((cur = money_currency(json_string_value(code))) != NULL &&
-	    money_format(json_integer_value(minor), cur, out, len))
+	    (plain != NULL ? money_format_plain(json_integer_value(minor), cur,
+	    out, len) : money_format(json_integer_value(minor), cur, out, len)))
 		return (1);
 	/* A currency the portal does not know still shows, unformatted. */
-	n = snprintf(out, len, "%s %" JSON_INTEGER_FORMAT " (minor units)",
-	    json_string_value(code), json_integer_value(minor));
+	if (plain != NULL)
+		n = snprintf(out, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(minor));
+	else
+		n = snprintf(out, len, "%s %" JSON_INTEGER_FORMAT
+		    " (minor units)", json_string_value(code),
+		    json_integer_value(minor));
 	return (n >= 0 && (size_t)n < len);
 }
 

@@ -4,6 +4,7 @@
  * and signing links each stay in one place, the C modules that own them:
  *
  *	{"minor": 1234, "currency": "USD"}	becomes "$12.34"
+ *	{"plain": 1234, "currency": "USD"}	becomes "12.34", a form's value
  *	{"pay_link": uuid, "expires": unix, "key": kid}
  *						becomes the link's signed URL,
  *						or null if its key can no

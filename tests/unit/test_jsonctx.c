@@ -71,6 +71,24 @@ Test(jsonctx, money_is_formatted_by_currency)
 	free(s);
 }
 
+Test(jsonctx, plain_money_is_a_form_value)
+{
+	char	*s;
+
+	s = render("{\"a\":{\"plain\":123456,\"currency\":\"USD\"},"
+	    "\"b\":{\"plain\":1235,\"currency\":\"JPY\"},"
+	    "\"c\":{\"plain\":1234,\"currency\":\"KWD\"},"
+	    "\"d\":{\"plain\":5,\"currency\":\"XYZ\"}}",
+	    "{{a}}|{{b}}|{{c}}|{{d}}");
+	cr_assert_str_eq(s, "1234.56|1235|1.234|5");
+	free(s);
+	/* Both, or a third key: not money. */
+	s = render("{\"a\":{\"plain\":1,\"minor\":1,\"currency\":\"USD\"}}",
+	    "{{a.plain}}");
+	cr_assert_str_eq(s, "1");
+	free(s);
+}
+
 Test(jsonctx, near_money_shapes_stay_objects)
 {
 	char	*s;
