@@ -1,10 +1,10 @@
 /*
  * Each worker runs the reconciler, the refunds, the outbox and some
- * housekeeping (runtime settings, expired links, old failed sign-ins) every few
- * seconds in a Kore task: a thread, so their blocking libpq and libcurl
- * calls never stall the event loop that serves customers. One run at a
- * time per worker; several workers and nodes share the rows through SKIP
- * LOCKED.
+ * housekeeping (runtime settings, expired links, old failed sign-ins)
+ * every few seconds in a Kore task: a thread, so their blocking libpq and
+ * libcurl calls never stall the event loop that serves customers. One run
+ * at a time per worker; several workers and nodes share the rows through
+ * SKIP LOCKED.
  */
 #include <kore/kore.h>
 #include <kore/tasks.h>
