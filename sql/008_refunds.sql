@@ -566,3 +566,556 @@ BEGIN
 	ORDER BY f.created_at, f.id;
 END;
 $$;
+
+-- The back office. Every kind of activity, in the order the filter lists
+-- them: one list for the filter and the check of what it is given.
+CREATE FUNCTION staff_event_kinds() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT ARRAY['created', 'copied', 'sent', 'send_failed', 'viewed',
+	    'payment_started', 'payment_made', 'payment_failed',
+	    'refund_requested', 'refunded', 'refund_failed', 'revoked',
+	    'expired'];
+$$;
+
+CREATE OR REPLACE FUNCTION staff_event_json(e link_events) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', e.id, 'link', e.link_id,
+	    'link_short', left(e.link_id::text, 8),
+	    'kind', e.kind,
+	    'label', CASE e.kind
+	        WHEN 'created' THEN 'Created'
+	        WHEN 'copied' THEN 'Copied'
+	        WHEN 'sent' THEN 'Sent by ' || CASE e.detail->>'channel'
+	            WHEN 'sms' THEN 'text message' ELSE 'email' END
+	        WHEN 'send_failed' THEN 'Sending failed'
+	        WHEN 'viewed' THEN 'Viewed'
+	        WHEN 'payment_started' THEN 'Payment started'
+	        WHEN 'payment_made' THEN 'Payment made'
+	        WHEN 'payment_failed' THEN 'Payment failed'
+	        WHEN 'refund_requested' THEN 'Refund requested'
+	        WHEN 'refunded' THEN 'Refunded'
+	        WHEN 'refund_failed' THEN 'Refund failed'
+	        WHEN 'revoked' THEN 'Revoked'
+	        WHEN 'expired' THEN 'Expired' END,
+	    'bad', e.kind IN ('payment_failed', 'send_failed', 'revoked',
+	        'refund_failed'),
+	    'good', e.kind IN ('payment_made', 'refunded'),
+	    'at', staff_time(e.at),
+	    'who', coalesce(e.actor, CASE WHEN e.kind IN ('viewed',
+	        'payment_started', 'payment_made', 'payment_failed')
+	        THEN 'Customer' ELSE 'System' END),
+	    'customer_id', e.customer_id,
+	    'customer', (SELECT name FROM customers WHERE id = e.customer_id),
+	    'addr', host(e.client_addr), 'agent', e.user_agent,
+	    'detail', concat_ws(' · ',
+	        e.detail->>'receipt',
+	        e.detail->>'reason', e.detail->>'message',
+	        e.detail->>'destination', e.detail->>'error'),
+	    'amount', CASE WHEN e.detail ? 'amount' AND e.detail ? 'currency'
+	        THEN staff_money((e.detail->>'amount')::bigint,
+	        e.detail->>'currency') END);
+$$;
+
+CREATE OR REPLACE FUNCTION staff_activity_form(p jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('customer', p->>'customer',
+	    'from', p->>'from', 'to', p->>'to',
+	    'kinds', (SELECT jsonb_agg(jsonb_build_object('value', k,
+	        'label', initcap(replace(k, '_', ' ')),
+	        'selected', k = p->>'kind') ORDER BY o)
+	        FROM unnest(staff_event_kinds()) WITH ORDINALITY AS u(k, o)),
+	    'staff_members', (SELECT jsonb_agg(jsonb_build_object('id', s.id,
+	        'name', s.name, 'selected', s.id::text = p->>'staff')
+	        ORDER BY s.name) FROM staff s));
+$$;
+
+-- 007's activity page, the kinds it takes from staff_event_kinds().
+CREATE OR REPLACE FUNCTION staff_activity(p jsonb, p_csv boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	errs	jsonb := '[]';
+	f_cust	bigint;
+	f_kind	text := nullif(p->>'kind', '');
+	f_staff	bigint;
+	f_from	timestamptz;
+	f_to	timestamptz;
+	b_at	timestamptz;
+	b_id	bigint;
+	lim	integer := CASE WHEN p_csv THEN 1001 ELSE 51 END;
+	tz	text := (SELECT timezone FROM business);
+	rows	jsonb;
+	n	integer;
+BEGIN
+	IF coalesce(p->>'customer', '') <> '' THEN
+		SELECT id INTO f_cust FROM customers WHERE external_ref =
+		    p->>'customer' OR (p->>'customer' ~ '^[0-9]{1,18}$'
+		    AND id = (p->>'customer')::bigint) ORDER BY
+		    external_ref = p->>'customer' DESC LIMIT 1;
+		IF NOT FOUND THEN
+			errs := errs || jsonb_build_object('field', 'customer',
+			    'message', 'Customer ' || (p->>'customer') ||
+			    ' is not a customer id or reference.');
+		END IF;
+	END IF;
+	IF f_kind IS NOT NULL AND NOT f_kind = ANY (staff_event_kinds()) THEN
+		errs := errs || jsonb_build_object('field', 'kind', 'message',
+		    'Event is not one of the listed kinds.');
+	END IF;
+	IF coalesce(p->>'staff', '') <> '' THEN
+		IF p->>'staff' ~ '^[0-9]{1,18}$' THEN
+			SELECT id INTO f_staff FROM staff
+			WHERE id = (p->>'staff')::bigint;
+		END IF;
+		IF f_staff IS NULL THEN
+			errs := errs || jsonb_build_object('field', 'staff',
+			    'message', 'Staff member is not one of the listed.');
+		END IF;
+	END IF;
+	IF coalesce(p->>'from', '') <> '' THEN
+		IF p->>'from' ~ '^\d{4}-\d{2}-\d{2}$' AND
+		    staff_valid_date(p->>'from') THEN
+			f_from := ((p->>'from')::date)::timestamp AT TIME ZONE tz;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'from',
+			    'message', 'From must be a date like 2026-01-31.');
+		END IF;
+	END IF;
+	IF coalesce(p->>'to', '') <> '' THEN
+		IF p->>'to' ~ '^\d{4}-\d{2}-\d{2}$' AND
+		    staff_valid_date(p->>'to') THEN
+			f_to := ((p->>'to')::date + 1)::timestamp AT TIME ZONE tz;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'to',
+			    'message', 'To must be a date like 2026-01-31.');
+		END IF;
+	END IF;
+	IF f_from IS NOT NULL AND f_to IS NOT NULL AND f_to <= f_from THEN
+		errs := errs || jsonb_build_object('field', 'to', 'message',
+		    'To must not be before From.');
+	END IF;
+	IF coalesce(p->>'before', '') <> '' THEN
+		IF p->>'before' ~ '^[0-9]{1,16}\|[0-9]{1,18}$' THEN
+			-- Exact to the microsecond, as the cursor was made: a
+			-- float would repeat or skip rows at a page's edge.
+			b_at := timestamptz 'epoch' + split_part(p->>'before',
+			    '|', 1)::bigint * interval '1 microsecond';
+			b_id := split_part(p->>'before', '|', 2)::bigint;
+		ELSE
+			errs := errs || jsonb_build_object('field', 'before',
+			    'message', 'The page cursor is not valid.');
+		END IF;
+	END IF;
+	IF jsonb_array_length(errs) > 0 THEN
+		RETURN staff_invalid('staff_activity', staff_activity_form(p) ||
+		    jsonb_build_object('events', '[]'::jsonb), errs);
+	END IF;
+
+	SELECT jsonb_agg(staff_event_json(e) || jsonb_build_object('cursor',
+	    (extract(epoch FROM e.at) * 1000000)::bigint || '|' || e.id)
+	    ORDER BY e.at DESC, e.id DESC), count(*)
+	INTO rows, n
+	FROM (SELECT * FROM link_events e
+	    WHERE (f_cust IS NULL OR e.customer_id = f_cust)
+	    AND (f_kind IS NULL OR e.kind = f_kind)
+	    AND (f_staff IS NULL OR e.staff_id = f_staff)
+	    AND (f_from IS NULL OR e.at >= f_from)
+	    AND (f_to IS NULL OR e.at < f_to)
+	    AND (b_at IS NULL OR (e.at, e.id) < (b_at, b_id))
+	    ORDER BY e.at DESC, e.id DESC LIMIT lim) e;
+	rows := coalesce(rows, '[]');
+	IF p_csv THEN
+		RETURN jsonb_build_object('status', 200, 'csv', jsonb_build_object(
+		    'filename', 'payportal-activity.csv',
+		    'columns', jsonb_build_array('time', 'event', 'customer',
+		        'link', 'who', 'client address', 'user agent', 'amount',
+		        'detail'),
+		    'fields', jsonb_build_array('at', 'label', 'customer', 'link',
+		        'who', 'addr', 'agent', 'amount', 'detail'),
+		    'rows', (SELECT coalesce(jsonb_agg(x), '[]') FROM (SELECT x
+		        FROM jsonb_array_elements(rows) x LIMIT 1000) y),
+		    'next', CASE WHEN n > 1000 THEN rows->999->>'cursor' END));
+	END IF;
+	RETURN jsonb_build_object('status', 200, 'template', 'staff_activity',
+	    'data', staff_activity_form(p) || jsonb_build_object(
+	    'events', (SELECT coalesce(jsonb_agg(x), '[]') FROM (SELECT x
+	        FROM jsonb_array_elements(rows) x LIMIT 50) y),
+	    'none', n = 0,
+	    'next', CASE WHEN n > 50 THEN rows->49->>'cursor' END));
+END;
+$$;
+
+-- Whether anything of a receipt is left to refund.
+CREATE FUNCTION staff_refundable(r receipts) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT r.fee_refunded < r.fee OR EXISTS (SELECT 1
+	    FROM receipt_allocations x WHERE x.receipt_id = r.id
+	        AND x.refunded < x.amount);
+$$;
+
+-- One refund as admins see it: how it went, and who asked.
+CREATE FUNCTION staff_refund_json(f refunds) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object('id', f.id, 'receipt_id', f.receipt_id,
+	    'receipt', (SELECT number FROM receipts WHERE id = f.receipt_id),
+	    'at', staff_time(f.created_at), 'settled', staff_time(f.settled_at),
+	    'amount', staff_money(f.amount, f.currency),
+	    'fee', CASE WHEN f.fee > 0 THEN staff_money(f.fee, f.currency) END,
+	    'state', CASE f.state WHEN 'pending' THEN 'pending'
+	        WHEN 'succeeded' THEN 'refunded' ELSE 'failed' END,
+	    'pending', f.state = 'pending', 'succeeded', f.state = 'succeeded',
+	    'failed', f.state = 'failed',
+	    'reason', nullif(f.reason, ''), 'failure', f.failure_message,
+	    'last_error', CASE WHEN f.state = 'pending' THEN f.last_error END,
+	    'gateway_refund', f.gateway_refund,
+	    'who', (SELECT name FROM staff WHERE id = f.requested_by));
+$$;
+
+-- A customer's Financial tab (004), with each receipt's refunds and a way
+-- to refund it, and the customer's recent refunds.
+CREATE OR REPLACE FUNCTION staff_customer(p_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	c	customers%ROWTYPE;
+BEGIN
+	SELECT * INTO c FROM customers WHERE id = p_id;
+	IF NOT FOUND THEN
+		RETURN '{"status": 404}';
+	END IF;
+	RETURN jsonb_build_object('status', 200, 'template', 'staff_customer',
+	    'data', jsonb_build_object(
+	    'customer', jsonb_build_object('id', c.id, 'name', c.name,
+	        'ref', c.external_ref, 'email', c.email, 'phone', c.phone,
+	        'currency', c.currency),
+	    'invoices', coalesce((SELECT jsonb_agg(jsonb_build_object(
+	        'id', i.id, 'number', i.number,
+	        'credit', i.kind = 'credit_note',
+	        'issued', i.issue_date, 'due', i.due_date,
+	        'overdue', i.kind = 'invoice' AND i.due_date < current_date,
+	        'total', staff_money(i.total, i.currency),
+	        'open', staff_money(i.total - i.paid, i.currency),
+	        'open_plain', i.total - i.paid, 'currency', i.currency)
+	        ORDER BY i.kind, i.due_date, i.number)
+	        FROM invoices i WHERE i.customer_id = c.id
+	        AND i.status = 'posted' AND i.paid < i.total), '[]'),
+	    'totals', coalesce((SELECT jsonb_agg(jsonb_build_object(
+	        'amount', staff_money(t.due::bigint, t.currency)) ORDER BY t.currency)
+	        FROM (SELECT i.currency, sum(CASE i.kind WHEN 'invoice'
+	        THEN i.total - i.paid ELSE i.paid - i.total END) AS due
+	        FROM invoices i WHERE i.customer_id = c.id
+	        AND i.status = 'posted' AND i.paid < i.total
+	        GROUP BY i.currency) t), '[]'),
+	    'receipts', coalesce((SELECT jsonb_agg(jsonb_build_object(
+	        'id', r.id, 'number', r.number, 'at', staff_time(r.created_at),
+	        'total', staff_money(r.total, r.currency),
+	        'fee', staff_money(r.fee, r.currency),
+	        'method', CASE r.method WHEN 'card' THEN
+	            coalesce(initcap(r.card_brand), 'Card') ||
+	            coalesce(' ···· ' || r.card_last4, '')
+	            ELSE 'Bank account' END,
+	        'invoices', (SELECT string_agg(i.number, ', ' ORDER BY i.number)
+	            FROM receipt_allocations ra JOIN invoices i
+	            ON i.id = ra.invoice_id WHERE ra.receipt_id = r.id),
+	        'refunded', (SELECT staff_money(sum(f.amount)::bigint,
+	            r.currency) FROM refunds f WHERE f.receipt_id = r.id
+	            AND f.state = 'succeeded' HAVING count(*) > 0),
+	        'refund_pending', EXISTS (SELECT 1 FROM refunds f
+	            WHERE f.receipt_id = r.id AND f.state = 'pending'),
+	        'refundable', staff_refundable(r))
+	        ORDER BY r.created_at DESC) FROM (SELECT * FROM receipts
+	        WHERE customer_id = c.id ORDER BY created_at DESC LIMIT 10) r),
+	        '[]'),
+	    'refunds', coalesce((SELECT jsonb_agg(staff_refund_json(f)
+	        ORDER BY f.created_at DESC, f.id) FROM (SELECT f.* FROM refunds f
+	        JOIN receipts r ON r.id = f.receipt_id WHERE r.customer_id = c.id
+	        ORDER BY f.created_at DESC LIMIT 10) f), '[]'),
+	    'attempts', coalesce((SELECT jsonb_agg(jsonb_build_object(
+	        'at', staff_time(a.created_at), 'state', a.state,
+	        'failed', a.state = 'failed', 'pending', a.state = 'pending',
+	        'total', staff_money(a.total, a.currency),
+	        'method', CASE a.method WHEN 'card' THEN 'Card'
+	            ELSE 'Bank account' END,
+	        'reason', a.failure_message) ORDER BY a.created_at DESC)
+	        FROM (SELECT * FROM payment_attempts WHERE customer_id = c.id
+	        ORDER BY created_at DESC LIMIT 10) a), '[]'),
+	    'links', coalesce((SELECT jsonb_agg(staff_link_json(l)
+	        ORDER BY l.created_at DESC) FROM (SELECT * FROM pay_links
+	        WHERE customer_id = c.id ORDER BY created_at DESC LIMIT 20) l),
+	        '[]')));
+END;
+$$;
+
+
+-- A receipt and its refunds as admins see them, with the refund form: per
+-- invoice what was paid, what refunds hold and what is left, the amount
+-- to give back (all that is left until the admin types otherwise) and the
+-- fee. With p_errors the form comes back as typed (p), each invoice's
+-- error on its row. The form's refund id is made here, so that a second
+-- submit of the same form is the same refund.
+CREATE FUNCTION staff_refund_page(p_receipt bigint, p jsonb, p_errors jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	receipts%ROWTYPE;
+	c	customers%ROWTYPE;
+	back	boolean := p_errors IS NOT NULL;
+	done	bigint;
+	data	jsonb;
+BEGIN
+	SELECT * INTO r FROM receipts WHERE id = p_receipt;
+	IF NOT FOUND THEN
+		RETURN '{"status": 404}';
+	END IF;
+	SELECT * INTO c FROM customers WHERE id = r.customer_id;
+	SELECT coalesce(sum(amount), 0) INTO done FROM refunds
+	WHERE receipt_id = r.id AND state = 'succeeded';
+	data := jsonb_build_object(
+	    'customer', jsonb_build_object('id', c.id, 'name', c.name),
+	    'receipt', jsonb_build_object('id', r.id, 'number', r.number,
+	        'at', staff_time(r.created_at), 'currency', r.currency,
+	        'method', CASE r.method WHEN 'card' THEN
+	            coalesce(initcap(r.card_brand), 'Card') ||
+	            coalesce(' ···· ' || r.card_last4, '')
+	            ELSE 'Bank account' END,
+	        'gateway_ref', r.gateway_ref,
+	        'fee', staff_money(r.fee, r.currency),
+	        'total', staff_money(r.total, r.currency),
+	        'refunded', staff_money(done, r.currency),
+	        'net', staff_money(r.total - done, r.currency)),
+	    'invoices', (SELECT jsonb_agg(jsonb_build_object(
+	        'number', v.number, 'field', 'i' || v.id || '_amount',
+	        'paid', staff_money(x.amount, r.currency),
+	        'held', staff_money(x.refunded, r.currency),
+	        'left', staff_money(x.amount - x.refunded, r.currency),
+	        'value', CASE WHEN back THEN to_jsonb(coalesce(p->>('i' ||
+	            v.id || '_amount'), '')) ELSE jsonb_build_object('plain',
+	            x.amount - x.refunded, 'currency', r.currency) END,
+	        'row_error', (SELECT jsonb_build_object('id', e->>'field' ||
+	            '-error', 'message', e->>'message')
+	            FROM jsonb_array_elements(p_errors) e
+	            WHERE e->>'field' = 'i' || v.id || '_amount' LIMIT 1))
+	        ORDER BY v.due_date, v.number)
+	        FROM receipt_allocations x JOIN invoices v ON v.id = x.invoice_id
+	        WHERE x.receipt_id = r.id),
+	    'has_fee', r.fee > r.fee_refunded,
+	    'fee_left', staff_money(r.fee - r.fee_refunded, r.currency),
+	    'fee_checked', CASE WHEN back THEN coalesce(p->>'fee', '') = 'on'
+	        ELSE r.fee > r.fee_refunded END,
+	    'reason', CASE WHEN back THEN p->>'reason' END,
+	    'refund', CASE WHEN back AND coalesce(p->>'refund', '') ~
+	        '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	        THEN p->>'refund' ELSE gen_random_uuid()::text END,
+	    'refundable', staff_refundable(r),
+	    'requested', EXISTS (SELECT 1 FROM refunds WHERE receipt_id = r.id
+	        AND id::text = p->>'requested'),
+	    'pending', EXISTS (SELECT 1 FROM refunds WHERE receipt_id = r.id
+	        AND state = 'pending'),
+	    'refunds', coalesce((SELECT jsonb_agg(staff_refund_json(f)
+	        ORDER BY f.created_at DESC, f.id) FROM refunds f
+	        WHERE f.receipt_id = r.id), '[]'));
+	IF back THEN
+		RETURN staff_invalid('staff_refund', data, p_errors);
+	END IF;
+	RETURN jsonb_build_object('status', 200, 'template', 'staff_refund',
+	    'data', data);
+END;
+$$;
+
+-- The refund form, submitted: p carries what the C side made of each
+-- amount typed (i<invoice id>_amount: _minor, or _error naming what is
+-- wrong); an empty amount gives nothing back of that invoice. refund_begin
+-- checks the rest under lock. Recorded, the page shows the refund pending
+-- ("Refund requested") until the background work has sent it.
+CREATE FUNCTION staff_refund(p_actor bigint, p_receipt bigint, p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	receipts%ROWTYPE;
+	al	record;
+	b	record;
+	fld	text;
+	errs	jsonb := '[]';
+	nums	text[] := '{}';
+	amts	bigint[] := '{}';
+BEGIN
+	SELECT * INTO r FROM receipts WHERE id = p_receipt;
+	IF NOT FOUND THEN
+		RETURN '{"status": 404}';
+	END IF;
+	IF coalesce(p->>'refund', '') !~
+	    '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+		errs := errs || jsonb_build_object('field', 'amounts', 'message',
+		    'This form is out of date. Reload the page and try again.');
+	END IF;
+	FOR al IN SELECT v.id, v.number FROM receipt_allocations x
+	    JOIN invoices v ON v.id = x.invoice_id WHERE x.receipt_id = r.id
+	    ORDER BY v.due_date, v.number LOOP
+		fld := 'i' || al.id || '_amount';
+		IF p ? (fld || '_error') THEN
+			errs := errs || jsonb_build_object('field', fld,
+			    'message', 'Amount for ' || al.number || ' ' ||
+			    (p->>(fld || '_error')) || '.');
+		ELSIF p ? (fld || '_minor') THEN
+			IF p->>(fld || '_currency') IS DISTINCT FROM r.currency
+			    THEN
+				errs := errs || jsonb_build_object('field', fld,
+				    'message', 'Amount for ' || al.number ||
+				    ' must be in ' || r.currency || '.');
+			ELSE
+				nums := nums || al.number;
+				amts := amts || (p->>(fld || '_minor'))::bigint;
+			END IF;
+		END IF;
+	END LOOP;
+	IF jsonb_array_length(errs) > 0 THEN
+		RETURN staff_refund_page(r.id, p, errs);
+	END IF;
+
+	SELECT * INTO b FROM refund_begin((p->>'refund')::uuid, r.id, nums,
+	    amts, coalesce(p->>'fee', '') = 'on', p->>'reason', p_actor);
+	IF b.o_result = 'error' THEN
+		RETURN staff_refund_page(r.id, p, jsonb_build_array(
+		    jsonb_build_object('field', CASE
+		    WHEN b.o_field LIKE 'amount-%' THEN coalesce((SELECT 'i' ||
+		        v.id || '_amount' FROM invoices v
+		        WHERE v.number = substr(b.o_field, 8)), 'amounts')
+		    WHEN b.o_field IN ('fee', 'reason') THEN b.o_field
+		    ELSE 'amounts' END, 'message', b.o_message)));
+	END IF;
+	-- No fragment: the page reloads itself while the refund is pending,
+	-- and a browser keeps a fragment's page instead of loading it again.
+	RETURN jsonb_build_object('status', 303, 'location', '/staff/receipts/'
+	    || r.id || '/refund?requested=' || (p->>'refund'));
+END;
+$$;
+
+-- Every staff request (004), and admins' refunds: the refund page of a
+-- receipt, and its form.
+CREATE OR REPLACE FUNCTION staff_request(p_sid text, p_method text, p_path text,
+    p jsonb, p_idle interval, p_absolute interval, p_key text,
+    p_days integer)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	me	record;
+	post	boolean := p_method = 'POST';
+	m	text[];
+	route	text;
+	r	jsonb;
+BEGIN
+	SELECT s.id, s.role, x.csrf, x.id_hash, x.last_seen INTO me
+	FROM staff_sessions x JOIN staff s ON s.id = x.staff_id
+	WHERE x.id_hash = sha256(convert_to(coalesce(p_sid, ''), 'UTF8'))
+	    AND x.last_seen > now() - p_idle
+	    AND x.created_at > now() - p_absolute
+	    AND s.disabled_at IS NULL;
+	IF NOT FOUND THEN
+		RETURN '{"status": 401}';
+	END IF;
+	IF me.last_seen < now() - interval '30 seconds' THEN
+		UPDATE staff_sessions SET last_seen = now()
+		WHERE id_hash = me.id_hash;
+	END IF;
+	-- Digests, so the comparison takes the same time wherever they differ.
+	IF post AND sha256(convert_to(coalesce(p->>'csrf', ''), 'UTF8')) <>
+	    sha256(convert_to(me.csrf, 'UTF8')) THEN
+		RETURN '{"status": 403, "reason": "csrf"}';
+	END IF;
+
+	-- "/resource[/id[/action]]", the id checked before it is used.
+	m := regexp_match(p_path, '^/([a-z]+)(?:/([^/]+))?(?:/([a-z]+))?/?$');
+	IF p_path IN ('', '/') THEN
+		RETURN '{"status": 303, "location": "/staff/customers"}';
+	ELSIF m IS NULL OR (m[2] IS NOT NULL AND CASE m[1]
+	    WHEN 'links' THEN m[2] !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	    WHEN 'settings' THEN m[2] NOT IN ('business', 'fees', 'templates',
+	        'keys') OR m[3] IS NOT NULL
+	    ELSE m[2] !~ '^[0-9]{1,18}$' END) THEN
+		RETURN '{"status": 404}';
+	END IF;
+	route := m[1] || CASE WHEN m[2] IS NULL THEN ''
+	    WHEN m[1] = 'settings' THEN '/' || m[2] ELSE '/:id' END ||
+	    coalesce('/' || m[3], '');
+	p_days := coalesce((SELECT link_days FROM business), p_days);
+	IF route NOT IN ('signout', 'customers', 'customers/:id',
+	    'customers/:id/copy', 'invoices/:id', 'invoices/:id/link',
+	    'links/:id', 'links/:id/copy', 'links/:id/revoke',
+	    'links/:id/send', 'activity', 'team', 'team/:id', 'settings',
+	    'settings/business', 'settings/fees', 'settings/templates',
+	    'settings/keys', 'receipts/:id/refund') THEN
+		RETURN '{"status": 404}';
+	END IF;
+	IF (route IN ('activity', 'team', 'team/:id', 'receipts/:id/refund') OR
+	    route LIKE 'settings%') AND me.role <> 'admin' THEN
+		RETURN '{"status": 403}';
+	END IF;
+	IF post <> (route IN ('signout', 'customers/:id/copy',
+	    'invoices/:id/link', 'links/:id/copy', 'links/:id/revoke',
+	    'links/:id/send', 'team/:id') OR route LIKE 'settings/%' OR
+	    (route IN ('team', 'receipts/:id/refund') AND post)) THEN
+		RETURN '{"status": 405}';
+	END IF;
+
+	CASE route
+	WHEN 'signout' THEN
+		DELETE FROM staff_sessions WHERE id_hash = me.id_hash;
+		RETURN '{"status": 303, "location": "/staff/signin?out=1", '
+		    '"clear_session": true}';
+	WHEN 'customers' THEN
+		r := staff_customers(p);
+	WHEN 'customers/:id' THEN
+		r := staff_customer(m[2]::bigint);
+	WHEN 'customers/:id/copy' THEN
+		r := staff_link_copy(me.id, m[2]::bigint, NULL, p_key, p_days);
+	WHEN 'invoices/:id' THEN
+		r := jsonb_build_object('status', 200, 'template',
+		    'staff_invoice', 'data', staff_invoice_data(m[2]::bigint));
+		IF jsonb_typeof(r->'data') IS DISTINCT FROM 'object' THEN
+			r := '{"status": 404}';
+		END IF;
+	WHEN 'invoices/:id/link' THEN
+		r := staff_invoice_link(me.id, m[2]::bigint, p, p_key, p_days);
+	WHEN 'links/:id' THEN
+		r := staff_link(m[2]::uuid);
+		IF r->>'status' = '200' AND p->>'queued' IN ('email', 'sms') THEN
+			r := jsonb_set(r, '{data,queued}', to_jsonb(CASE
+			    p->>'queued' WHEN 'sms' THEN 'text message'
+			    ELSE 'email' END));
+		END IF;
+	WHEN 'links/:id/copy' THEN
+		r := staff_link_copy(me.id, NULL, m[2]::uuid, p_key, p_days);
+	WHEN 'links/:id/revoke' THEN
+		r := staff_link_revoke(me.id, m[2]::uuid);
+	WHEN 'links/:id/send' THEN
+		r := staff_link_send(me.id, m[2]::uuid, p);
+	WHEN 'activity' THEN
+		r := staff_activity(p, p->>'format' = 'csv');
+	WHEN 'team' THEN
+		r := CASE WHEN post THEN staff_team_add(me.id, p)
+		    ELSE staff_team('{}', NULL) END;
+	WHEN 'team/:id' THEN
+		r := staff_team_change(me.id, m[2]::bigint, p);
+	WHEN 'settings' THEN
+		r := staff_settings('{}', NULL, NULL);
+		IF p->>'saved' IN ('business', 'fees', 'templates', 'keys') THEN
+			r := jsonb_set(r, '{data,saved}', to_jsonb(true));
+		END IF;
+	WHEN 'settings/business' THEN
+		r := staff_settings_business(me.id, p);
+	WHEN 'settings/fees' THEN
+		r := staff_settings_fee(me.id, p);
+	WHEN 'settings/templates' THEN
+		r := staff_settings_template(me.id, p);
+	WHEN 'settings/keys' THEN
+		r := staff_settings_key(me.id, p);
+	WHEN 'receipts/:id/refund' THEN
+		r := CASE WHEN post THEN staff_refund(me.id, m[2]::bigint, p)
+		    ELSE staff_refund_page(m[2]::bigint, p, NULL) END;
+	END CASE;
+	IF r ? 'template' THEN
+		r := jsonb_set(r, '{data,me}', staff_me(me.id, me.csrf));
+	END IF;
+	RETURN r;
+END;
+$$;
+

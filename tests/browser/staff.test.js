@@ -1,7 +1,8 @@
 // The back office in a real browser: sign in, find a customer, copy the
 // pay link (clipboard), open it as the customer in another context, then
-// see "Copied" and "Viewed" in the link's activity. Screenshots go to
-// build/test-output/screenshots for a person to look at.
+// see "Copied" and "Viewed" in the link's activity; an admin refunds part
+// of a payment. Screenshots go to build/test-output/screenshots for a
+// person to look at.
 "use strict";
 
 const { test, before, after } = require("node:test");
@@ -187,4 +188,79 @@ test("a logo uploaded in Settings heads the back office, the pay page and printe
 	assert.deepStrictEqual(p.problems, []);
 	assert.deepStrictEqual(c.problems, []);
 	await ctx.close();
+});
+
+// A customer pays part of an invoice; an admin refunds part of that from
+// the customer's Financial tab, sees it requested and then refunded, and
+// the customer's receipt shows the refund.
+test("an admin refunds part of a payment", async () => {
+	const cust = await context(1280, 900, "customer-browser/refund");
+	const c = watch(await cust.newPage());
+	const url = execFileSync(env.E2E_BIN, ["mint-link", "-c", env.E2E_CONF,
+	    "--customer", "C-4001"], { encoding: "utf8" }).trim().split("\n").pop();
+	await c.goto(url);
+	await c.check("#pay-INV-4001");
+	await c.fill("#amount-INV-4001", "12.500");
+	await Promise.all([c.waitForNavigation(), c.click("#review")]);
+	await c.fill("#card-number", "4242 4242 4242 4242");
+	await c.fill("#card-exp", "12/34");
+	await c.fill("#card-cvc", "123");
+	await Promise.all([c.waitForNavigation(), c.click("#pay-button")]);
+	assert.match(await c.textContent("h1"), /Payment successful/);
+	const receipt = (await c.textContent("#receipt-number")).trim();
+	await Promise.all([c.waitForNavigation(), c.click("#print-receipt")]);
+	const receiptUrl = c.url();
+
+	const ctx = await context(1280, 900, "payportal-admin-browser");
+	const p = watch(await ctx.newPage());
+	await signin(p, "admin@harborstreet.example", env.E2E_ADMIN_PASSWORD);
+	await p.goto(`${base}/staff/customers?q=gulf`);
+	await Promise.all([p.waitForNavigation(), p.click("text=Gulf Marine Supply")]);
+	await Promise.all([p.waitForNavigation(), p.click(`#refund-${receipt}`)]);
+	assert.strictEqual((await p.textContent("#receipt-number")).trim(), receipt);
+	const amount = p.locator("#amounts tbody input").first();
+	assert.strictEqual(await amount.inputValue(), "12.500");
+	assert.ok(await p.isChecked("#fee"), "refunding everything gives back the fee");
+
+	// Too many decimals: the message by the field, what was typed kept.
+	await amount.fill("5.0001");
+	await p.uncheck("#fee");
+	await p.fill("#reason", "Two fenders returned");
+	await Promise.all([p.waitForNavigation(), p.click("#refund-submit")]);
+	const field = await amount.getAttribute("id");
+	assert.match(await p.textContent(`#${field}-error`), /more than 3 decimal places/);
+	assert.strictEqual(await amount.getAttribute("aria-describedby"), `${field}-error`);
+	assert.strictEqual(await amount.inputValue(), "5.0001");
+	assert.strictEqual(await p.inputValue("#reason"), "Two fenders returned");
+	assert.ok(!(await p.isChecked("#fee")));
+	await p.screenshot({ path: `${shots}/staff-refund-error-desktop.png`, fullPage: true });
+
+	await amount.fill("5.000");
+	await Promise.all([p.waitForNavigation(), p.click("#refund-submit")]);
+	assert.match(await p.textContent("#requested"), /Refund requested/);
+	// The page looks again every few seconds while the refund is sent.
+	for (let i = 0; i < 60 && !(await p.isVisible("#refund-list .state-refunded")); i++)
+		await p.waitForTimeout(500);
+	assert.ok(await p.isVisible("#refund-list .state-refunded"), "not refunded");
+	assert.match(await p.textContent("#refund-list"), /Two fenders returned/);
+	assert.match(await p.textContent("#receipt-refunded"), /KWD 5\.000/);
+	await p.screenshot({ path: `${shots}/staff-refund-desktop.png`, fullPage: true });
+	await p.setViewportSize({ width: 375, height: 812 });
+	await p.screenshot({ path: `${shots}/staff-refund-phone.png`, fullPage: true });
+	assert.strictEqual(await p.evaluate(() =>
+	    document.documentElement.scrollWidth > window.innerWidth), false,
+	    "horizontal scroll");
+	await p.setViewportSize({ width: 1280, height: 900 });
+
+	await Promise.all([p.waitForNavigation(), p.click(`text=Gulf Marine Supply`)]);
+	assert.match(await p.textContent("#refunds"), /refunded/);
+	await p.screenshot({ path: `${shots}/staff-customer-refunds-desktop.png`, fullPage: true });
+
+	await c.goto(receiptUrl);
+	assert.match(await c.textContent("#receipt-refunds"), /KWD 5\.000/);
+	await c.screenshot({ path: `${shots}/receipt-refunded.png`, fullPage: true });
+	assert.deepStrictEqual(p.problems, []);
+	assert.deepStrictEqual(c.problems, []);
+	await ctx.close();
+	await cust.close();
 });

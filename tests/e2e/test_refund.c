@@ -452,3 +452,154 @@ Test(refund, a_refund_the_gateway_refuses_fails_and_holds_nothing)
 	    "link_id FROM payment_attempts WHERE id = $1), $1) WHERE "
 	    "o_refund_at IS NOT NULL", 1, p), 0);
 }
+
+/* The back office: admins refund from a customer's Financial tab. */
+Test(refund, an_admin_refunds_from_the_back_office)
+{
+	static const long long	 totals[] = { 10000, 5000 };
+	struct e2e_paid		 pd;
+	struct e2e_staff	 admin, staff;
+	struct e2e_resp		 r;
+	char			 url[128], cust[128], body[512], refund[64];
+	char			 f1[64], f2[64], want[320], *v;
+	const char		*p[2];
+
+	e2e_paid_receipt(totals, 2, &pd);
+	e2e_as_admin(&admin);
+	e2e_as_staff(&staff);
+	p[0] = pd.receipt;
+	v = e2e_value("SELECT customer_id FROM receipts WHERE id = $1", 1, p);
+	(void)snprintf(cust, sizeof(cust), "/staff/customers/%s", v);
+	free(v);
+	(void)snprintf(url, sizeof(url), "/staff/receipts/%s/refund",
+	    pd.receipt);
+	(void)snprintf(want, sizeof(want), "%s-1", pd.pre);
+	p[1] = want;
+	v = e2e_value("SELECT 'i' || v.id || '_amount' FROM invoices v "
+	    "WHERE v.number = $2 AND $1 <> ''", 2, p);
+	(void)snprintf(f1, sizeof(f1), "%s", v);
+	free(v);
+	(void)snprintf(want, sizeof(want), "%s-2", pd.pre);
+	v = e2e_value("SELECT 'i' || v.id || '_amount' FROM invoices v "
+	    "WHERE v.number = $2 AND $1 <> ''", 2, p);
+	(void)snprintf(f2, sizeof(f2), "%s", v);
+	free(v);
+
+	/* The Financial tab: a Refund action for admins only. */
+	(void)snprintf(want, sizeof(want), "href=\"%s\"", url);
+	e2e_staff_req(&admin, cust, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, want), "no refund action");
+	e2e_resp_free(&r);
+	e2e_staff_req(&staff, cust, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(!e2e_contains(&r, want));
+	e2e_resp_free(&r);
+	e2e_staff_req(&staff, url, NULL, NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+
+	/* The form: everything left, and the fee. */
+	e2e_staff_req(&admin, url, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "value=\"100.00\""));
+	cr_assert(e2e_contains(&r, "value=\"50.00\""));
+	cr_assert(e2e_contains(&r, "name=\"fee\" id=\"fee\" checked"));
+	e2e_html_value(&r, "name=\"refund\"", refund, sizeof(refund));
+	cr_assert(strlen(refund) == 36, "no refund id: %s", refund);
+	e2e_resp_free(&r);
+
+	/* Staff cannot refund, nor can a form without its CSRF token. */
+	(void)snprintf(body, sizeof(body), "currency=USD&refund=%s&%s=1.00&"
+	    "%s=", refund, f1, f2);
+	e2e_staff_req(&staff, url, body, NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+	(void)snprintf(body, sizeof(body), "csrf=nope&currency=USD&refund=%s&"
+	    "%s=1.00", refund, f1);
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 403);
+	e2e_resp_free(&r);
+
+	/* Errors next to their fields, the values kept. */
+	(void)snprintf(body, sizeof(body), "currency=USD&refund=%s&%s=1.005&"
+	    "%s=50.01&reason=Damaged%%20goods", refund, f1, f2);
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 422, "%ld", r.status);
+	(void)snprintf(want, sizeof(want), "id=\"%s-error\">Amount for %s-1 "
+	    "has more than 2 decimal places", f1, pd.pre);
+	cr_assert(e2e_contains(&r, want), "%s", strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, "value=\"1.005\""));
+	cr_assert(e2e_contains(&r, "value=\"Damaged goods\""));
+	cr_assert(e2e_contains(&r, "name=\"fee\" id=\"fee\" >"),
+	    "the fee box unticked is not kept");
+	e2e_resp_free(&r);
+	(void)snprintf(body, sizeof(body), "currency=USD&refund=%s&%s=1.00&"
+	    "%s=50.01", refund, f1, f2);
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 422);
+	(void)snprintf(want, sizeof(want), "id=\"%s-error\">Amount for %s-2 "
+	    "is more than is left to refund of it.", f2, pd.pre);
+	cr_assert(e2e_contains(&r, want), "%s", strbuf_cstr(&r.body));
+	cr_assert(e2e_contains(&r, refund), "the form's refund id changed");
+	e2e_resp_free(&r);
+	(void)snprintf(body, sizeof(body), "currency=USD&refund=%s&%s=&%s=",
+	    refund, f1, f2);
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 422);
+	cr_assert(e2e_contains(&r, "href=\"#amounts\">Enter an amount to "
+	    "refund for at least one invoice"));
+	e2e_resp_free(&r);
+	p[0] = pd.receipt;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM refunds WHERE "
+	    "receipt_id = $1", 1, p), 0, "a refused form wrote a refund");
+
+	/* 25.00 of the first invoice: "Refund requested", then refunded. */
+	(void)snprintf(body, sizeof(body), "currency=USD&refund=%s&%s=25&"
+	    "%s=&reason=Damaged%%20goods", refund, f1, f2);
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 303, "%ld: %s", r.status, strbuf_cstr(&r.body));
+	e2e_resp_free(&r);
+	/* The same form again is the same refund. */
+	e2e_staff_req(&admin, url, body, NULL, &r);
+	cr_assert_eq(r.status, 303);
+	e2e_resp_free(&r);
+	e2e_refund_succeeds(refund, SETTLE_SECONDS);
+	cr_assert_eq(e2e_gateway_refunded(pd.intent), 2500);
+	cr_assert_eq(paid_of(&pd, 1), 7500);
+	p[0] = refund;
+	cr_assert_eq(e2e_count("SELECT count(*) FROM refunds WHERE id = $1 "
+	    "AND fee = 0 AND reason = 'Damaged goods' AND requested_by = "
+	    "(SELECT id FROM staff WHERE email = "
+	    "'admin@harborstreet.example')", 1, p), 1);
+
+	(void)snprintf(want, sizeof(want), "%s?requested=%s", url, refund);
+	e2e_staff_req(&admin, want, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "id=\"requested\">Refund requested."));
+	cr_assert(e2e_contains(&r, "badge state-refunded\">refunded<"));
+	cr_assert(e2e_contains(&r, "id=\"receipt-refunded\">$25.00<"));
+	cr_assert(e2e_contains(&r, "by Ada Admin"));
+	cr_assert(e2e_contains(&r, "Damaged goods"));
+	/* What is left is the form's new default. */
+	cr_assert(e2e_contains(&r, "value=\"75.00\""));
+	e2e_resp_free(&r);
+
+	/* The Financial tab and the activity say so, with who did it. */
+	e2e_staff_req(&admin, cust, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Refunded $25.00"));
+	cr_assert(e2e_contains(&r, "id=\"refunds\""));
+	e2e_resp_free(&r);
+	e2e_staff_req(&staff, cust, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "id=\"refunds\""), "staff see refunds");
+	e2e_resp_free(&r);
+	(void)snprintf(want, sizeof(want), "/staff/activity?kind=refunded&"
+	    "customer=C-%s", pd.pre);
+	e2e_staff_req(&admin, want, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "Refunded"));
+	cr_assert(e2e_contains(&r, "Ada Admin"));
+	cr_assert(e2e_contains(&r, pd.number));
+	cr_assert(e2e_contains(&r, "$25.00"));
+	e2e_resp_free(&r);
+}
