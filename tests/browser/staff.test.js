@@ -196,6 +196,9 @@ test("a logo uploaded in Settings heads the back office, the pay page and printe
 test("an admin refunds part of a payment", async () => {
 	const cust = await context(1280, 900, "customer-browser/refund");
 	const c = watch(await cust.newPage());
+	// The test before removed the logo; each worker forgets it within
+	// about two seconds, and until then a page may show an image now gone.
+	await c.waitForTimeout(2500);
 	const url = execFileSync(env.E2E_BIN, ["mint-link", "-c", env.E2E_CONF,
 	    "--customer", "C-4001"], { encoding: "utf8" }).trim().split("\n").pop();
 	await c.goto(url);
