@@ -47,6 +47,7 @@ static const struct gateway_status	gateway_refund_statuses[] = {
 static void	gateway_param(struct strbuf *, const char *, const char *);
 static void	gateway_encode(struct strbuf *, const char *);
 static int	gateway_plain(const char *);
+static int	gateway_our_id(const char *);
 static json_t	*gateway_load(const char *, size_t);
 static void	gateway_result_init(struct gateway_result *);
 static int	gateway_intent(const json_t *, struct gateway_result *);
@@ -185,9 +186,7 @@ gateway_search_query(struct strbuf *b, const char *attempt)
 {
 	size_t		 start;
 
-	if (attempt == NULL || attempt[0] == '\0' ||
-	    strspn(attempt, GATEWAY_LOWER GATEWAY_UPPER GATEWAY_DIGITS "-") !=
-	    strlen(attempt))
+	if (!gateway_our_id(attempt))
 		return (0);
 	start = b->len;
 	strbuf_appends(b, "query=");
@@ -276,6 +275,14 @@ gateway_encode(struct strbuf *b, const char *s)
 		esc[2] = hex[c & 0x0f];
 		strbuf_append(b, esc, sizeof(esc));
 	}
+}
+
+/* One of our ids (attempt, refund): a uuid, [A-Za-z0-9-], not empty. */
+static int
+gateway_our_id(const char *s)
+{
+	return (s != NULL && s[0] != '\0' && strspn(s, GATEWAY_LOWER
+	    GATEWAY_UPPER GATEWAY_DIGITS "-") == strlen(s));
 }
 
 /* Not empty, and no control characters. */
@@ -517,8 +524,7 @@ gateway_refund_body(struct strbuf *b, const char *intent, int64_t amount,
 
 	if (intent == NULL || !gateway_prefixed(intent, "pi_") ||
 	    strspn(intent, GATEWAY_ID) != strlen(intent) || amount <= 0 ||
-	    refund == NULL || refund[0] == '\0' || strspn(refund,
-	    GATEWAY_LOWER GATEWAY_UPPER GATEWAY_DIGITS "-") != strlen(refund))
+	    !gateway_our_id(refund))
 		return (0);
 	start = b->len;
 	strbuf_appends(b, "payment_intent=");

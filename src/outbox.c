@@ -204,8 +204,6 @@ outbox_receipt(PGconn *db, const struct conf *c, const char *id,
 	    PQgetvalue(res, 0, 0));
 	outbox_amounts(m, res, cur, "Convenience fee",
 	    strtoll(PQgetvalue(res, 0, 3), NULL, 10));
-	(void)money_format(strtoll(PQgetvalue(res, 0, 4), NULL, 10), cur, a,
-	    sizeof(a));
 	strbuf_appendf(m, "Total charged: %s\r\n", a);
 	if (!strcmp(PQgetvalue(res, 0, 5), "card"))
 		strbuf_appendf(m, "Paid by %s card ending %s\r\n",

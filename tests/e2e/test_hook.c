@@ -33,8 +33,7 @@ event_body(char *out, size_t len, const char *event, const char *type,
 	    "\"id\":\"pi_hook%s\",\"object\":\"payment_intent\","
 	    "\"amount\":%lld,\"currency\":\"usd\",\"status\":\"%s\","
 	    "\"metadata\":{\"attempt\":\"%s\"},\"last_payment_error\":%s,"
-	    "\"payment_method_details\":{\"type\":\"card\",\"card\":{"
-	    "\"brand\":\"mastercard\",\"last4\":\"4444\"}}}}}", event, type,
+	    "\"latest_charge\":\"ch_hook\"}}}", event, type,
 	    (long long)time(NULL), event + 4, amount, status, attempt,
 	    strcmp(status, "succeeded") ? "{\"code\":\"card_declined\","
 	    "\"decline_code\":\"generic_decline\",\"message\":\"Your card was "
