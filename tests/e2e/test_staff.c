@@ -1015,6 +1015,77 @@ Test(staff, errors_sit_next_to_their_fields_and_values_stay)
 	    "= 'CHF' AND method = 'bank_account'", 0, NULL), 0);
 }
 
+/*
+ * Search by the start of words, in any order and across fields, with phone
+ * digits in groups; any part of the text when no word starts that way;
+ * and the words index, not a scan, behind it.
+ */
+Test(staff, customer_search_words)
+{
+	struct e2e_staff	s;
+	struct e2e_resp		r;
+	unsigned char		id[LINK_ID_LEN];
+	char			tag[32], d3[8], d4[8], path[256], *plan;
+	const char		*p[3];
+
+	cr_assert(linkid_random(id));
+	(void)snprintf(tag, sizeof(tag), "wd%02x%02x%02x", id[0], id[1], id[2]);
+	(void)snprintf(d3, sizeof(d3), "%03u", (unsigned)id[3] * 3 % 1000);
+	(void)snprintf(d4, sizeof(d4), "%04u",
+	    ((unsigned)id[4] << 8 | id[5]) % 10000);
+	p[0] = tag;
+	p[1] = d3;
+	p[2] = d4;
+	e2e_sql("INSERT INTO customers (external_ref, name, email, phone, "
+	    "currency) VALUES ('R-' || $1, 'Maple Bakery ' || $1, "
+	    "'orders@' || $1 || '.example', '+1 (479) ' || $2 || '-' || $3, "
+	    "'USD'), ('S-' || $1, 'Harbor Supply ' || $1, NULL, NULL, 'USD')",
+	    3, p);
+	e2e_as_staff(&s);
+
+	/* Word starts, in any order, one from the email. */
+	(void)snprintf(path, sizeof(path),
+	    "/staff/customers?q=bak+%s+map", tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert(e2e_contains(&r, "Maple Bakery"));
+	cr_assert(!e2e_contains(&r, "Harbor Supply"));
+	e2e_resp_free(&r);
+	(void)snprintf(path, sizeof(path), "/staff/customers?q=orders%%40%s",
+	    tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Maple Bakery"));
+	e2e_resp_free(&r);
+	/* Phone digits typed in groups, as they are printed. */
+	(void)snprintf(path, sizeof(path), "/staff/customers?q=%s+%s+%s",
+	    tag, d3, d4);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Maple Bakery"), "%s", path);
+	e2e_resp_free(&r);
+	/* No word starts "aple": any part of the text, then. */
+	(void)snprintf(path, sizeof(path),
+	    "/staff/customers?q=aple+bakery+%s", tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "Maple Bakery"));
+	e2e_resp_free(&r);
+	/* A word of the search no customer has: nothing. */
+	(void)snprintf(path, sizeof(path), "/staff/customers?q=%s+zebra", tag);
+	e2e_staff_req(&s, path, NULL, NULL, &r);
+	cr_assert(e2e_contains(&r, "No customer matches"));
+	e2e_resp_free(&r);
+
+	/* The index answers, whatever the planner thinks of the table. */
+	e2e_sql("CREATE OR REPLACE FUNCTION pg_temp.plan(q text) RETURNS text "
+	    "LANGUAGE plpgsql AS $$ DECLARE l text; o text := ''; BEGIN "
+	    "FOR l IN EXECUTE 'EXPLAIN ' || q LOOP o := o || l || ' '; "
+	    "END LOOP; RETURN o; END $$", 0, NULL);
+	plan = e2e_value("SELECT pg_temp.plan('SELECT id FROM customers "
+	    "WHERE customer_words(name, email, phone, external_ref) @> "
+	    "search_words(' || quote_literal($1) || ')')", 1, p);
+	cr_assert(strstr(plan, "customers_words") != NULL, "%s", plan);
+	free(plan);
+}
+
 /* Customers 25 a page, in name order, the search kept across pages. */
 Test(staff, customer_list_pages)
 {
