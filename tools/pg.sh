@@ -5,6 +5,9 @@
 #	tools/pg.sh start DIR PORT	initialise if needed, start, wait
 #	tools/pg.sh stop DIR
 #
+# PG_OPTS adds server options, e.g. "-c shared_preload_libraries=
+# pg_stat_statements" to see where a benchmark's time goes.
+#
 # PostgreSQL refuses to run as root, so as root it runs as "postgres".
 set -eu
 cmd=$1
@@ -33,7 +36,7 @@ start)
 		exit 0
 	fi
 	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	    -o "-k $dir -p $port -c listen_addresses='' -c fsync=${PG_FSYNC:-on} -c max_connections=200" \
+	    -o "-k $dir -p $port -c listen_addresses='' -c fsync=${PG_FSYNC:-on} -c max_connections=200 ${PG_OPTS:-}" \
 	    start >/dev/null || { tail -20 "$dir/server.log"; exit 1; }
 	;;
 stop)

@@ -104,6 +104,8 @@ wrk_run() {	# name path
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$dir/$1.wrk"; }
 p99() { awk '$1 == "99%" { print $2 }' "$dir/$1.wrk"; }
 
+# BENCH_ONLY=backoffice runs the back-office part alone.
+if [ "${BENCH_ONLY:-}" != backoffice ]; then
 wrk_run page "${url#https://localhost:$https_port}"
 wrk_run hello /healthz
 
@@ -185,6 +187,7 @@ awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
 	printf "  payments completed meanwhile: %d\n", d
 }'
 
+fi
 # The back office: customer search and the admins' activity view, p99
 # latency with 1,000 customers and 10,000 link events, then the same with
 # 100,000 and 1,000,000 in the same run. Indexes, not scans, keep the
