@@ -244,20 +244,29 @@ staff_run() {	# name path
 ms() { awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 }
 	else if (v ~ /ms$/) { sub(/ms/, "", v) } else { sub(/s/, "", v); v *= 1000 }
 	print v }' "$dir/$1.wrk"; }
-search='/staff/customers?q=maple+bakery'
+# Two searches: "maple" fills the first page at both sizes (100 matches,
+# then 10,000), so only the data grows; "maple bakery" matches 10
+# customers, then 1,000, so the page grows too.
 grow 1000 10000
-staff_run search-small "$search"
+staff_run search-small '/staff/customers?q=maple'
+staff_run search2-small '/staff/customers?q=maple+bakery'
 staff_run activity-small /staff/activity
 grow 100000 1000000
-staff_run search-big "$search"
+staff_run search-big '/staff/customers?q=maple'
+staff_run search2-big '/staff/customers?q=maple+bakery'
 staff_run activity-big /staff/activity
 counts=$(psql_ -d payportal -tAc "SELECT (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM link_events) || ' events'")
 
 printf '\n'
 echo "back office: p99 latency, small data set against large (wrk -c4, ${seconds}s each)"
-for what in search activity; do
-	awk -v w="$what" -v s="$(ms $what-small)" -v b="$(ms $what-big)" 'BEGIN {
-	printf "  %-8s  1k customers/10k events: %7.2f ms   %s: %7.2f ms   ratio %.2f (target < 2: %s)\n",
-	    w, s, "100k/1M", b, b / s, (b / s < 2) ? "met" : "NOT met" }'
+for what in search search2 activity; do
+	awk -v w="$what" -v s="$(ms $what-small)" -v b="$(ms $what-big)" \
+	    -v rs="$(rps $what-small)" -v rb="$(rps $what-big)" 'BEGIN {
+	name = w == "search" ? "search \"maple\"" : w == "search2" ? \
+	    "search \"maple bakery\"" : "activity view"
+	printf "  %-23s 1k customers/10k events: %7.2f ms   %s: %7.2f ms   ratio %.2f (target < 2: %s)\n",
+	    name, s, "100k/1M", b, b / s, (b / s < 2) ? "met" : "NOT met"
+	printf "  %-23s requests/s, wrk -c4:     %7.0f      %s: %7.0f\n", "",
+	    rs, "100k/1M", rb }'
 done
 echo "  (large data set: $counts)"
