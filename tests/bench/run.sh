@@ -160,11 +160,17 @@ tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 "$top/build/payload" "$base" "$dir/tls/cert.pem" "http://127.0.0.1:$gw_port" \
-    "$paypaths" "$selections" 200 $((seconds + 6)) \
+    "$paypaths" "$selections" 200 $((seconds + 9)) \
     "$dir/inflight.ready" > "$dir/inflight.txt" &
 loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
+# What the payments alone take of the machine once they run steadily,
+# before the page's load: busy and idle time from /proc/stat.
+busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 sleep 3
+before=$(busy)
+sleep 3
+after=$(busy)
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
     "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
 wait $loadpid
@@ -186,6 +192,9 @@ awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
 	    l, p, l / p, (l / p >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
+echo "$before $after" | awk '{ b = $3 - $1; i = $4 - $2
+	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
+	    100 * b / (b + i) }'
 
 fi
 # The back office: customer search and the admins' activity view, p99
