@@ -14,6 +14,8 @@
  * payment method) as it can confirm in SECONDS with a 2 s gateway, the
  * file READY is written once all are prepared, and then the threads only
  * confirm: payments in flight, without customers browsing around them.
+ * Their starts are spread over those 2 s, so that payments complete at
+ * a steady rate rather than all at once every 2 s.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -35,7 +37,7 @@ struct checkout {
 	char	pm[128];
 };
 
-#define MAX_LINKS	64
+#define MAX_LINKS	256
 
 static const char	*base, *ca, *gateway, *ready;
 static char		*paths[MAX_LINKS], *selections[MAX_LINKS];
@@ -186,6 +188,8 @@ run(void *arg)
 	CURL		*c;
 	struct buf	 b = { NULL, 0 };
 	struct checkout	 co, *pool;
+	struct timespec	 pause;
+	long long	 delay_ns;
 	time_t		 end;
 	int		 i, n, link;
 
@@ -201,6 +205,11 @@ run(void *arg)
 		}
 		n = i;
 		wait_ready();
+		delay_ns = (long long)((intptr_t)arg % nthreads) *
+		    (2000000000LL / nthreads);
+		pause.tv_sec = (time_t)(delay_ns / 1000000000LL);
+		pause.tv_nsec = (long)(delay_ns % 1000000000LL);
+		(void)nanosleep(&pause, NULL);
 		end = time(NULL) + seconds;
 		for (i = 0; i < n && time(NULL) < end; i++)
 			count(confirm(c, &b, link, &pool[i]));

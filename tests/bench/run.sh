@@ -59,15 +59,18 @@ INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli,
 	unit_price, tax_rate_bp, amount, tax)
 SELECT i.id, p, 'Line ' || p, 1000, 10000, 825, 10000, 825
 FROM invoices i, generate_series(1, 3) p WHERE i.number LIKE 'BENCH-%';
--- Eight customers who pay at once, each a large invoice of their own.
+-- Eight customers who pay at once, and 200 who pay while the gateway is
+-- slow, each with a large invoice of their own.
 INSERT INTO customers (external_ref, name, currency)
-SELECT 'C-PAYB' || g, 'Benchmark Payments ' || g, 'USD'
-FROM generate_series(1, 8) g;
+SELECT 'C-' || v.k || g, v.name || ' ' || g, 'USD'
+FROM (VALUES ('PAYB', 'Benchmark Payments', 8),
+	('FLY', 'Benchmark In Flight', 200)) v(k, name, n),
+	generate_series(1, v.n) g;
 INSERT INTO invoices (number, customer_id, status, currency, issue_date,
 	due_date, subtotal, tax, total)
-SELECT 'PAYB' || substr(external_ref, 7) || '-1', id, 'posted', 'USD',
+SELECT substr(external_ref, 3) || '-1', id, 'posted', 'USD',
 	current_date, current_date + 30, 100000000000000, 0, 100000000000000
-FROM customers WHERE external_ref LIKE 'C-PAYB_';
+FROM customers WHERE external_ref ~ '^C-(PAYB|FLY)[0-9]+$';
 ANALYZE;
 SQL
 
@@ -136,13 +139,22 @@ awk -v p="$page" -v h="$hello" -v t="$tps" 'BEGIN {
 # (answering at once), confirm (reserve, charge, receipt) and the payment
 # page, by 8 customers at once, each paying 0.01 of an invoice of their
 # own; then pgbench's TPC-B on the same cluster.
-paypaths=
-selections=
-for i in 1 2 3 4 5 6 7 8; do
-	paylink=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-PAYB$i --by bench)
-	paypaths="$paypaths ${paylink#https://localhost:$https_port}"
-	selections="$selections pay=PAYB$i-1&amount-PAYB$i-1=0.01"
-done
+# Links of customers C-<prefix>1 to C-<prefix>N into $paths, and 0.01 of
+# each one's invoice into $sels, for the payload.
+mint_links() {	# prefix N
+	paths=
+	sels=
+	i=1
+	while [ $i -le $2 ]; do
+		paylink=$("$bin" mint-link -c "$dir/payportal.conf" --customer C-$1$i --by bench)
+		paths="$paths ${paylink#https://localhost:$https_port}"
+		sels="$sels pay=$1$i-1&amount-$1$i-1=0.01"
+		i=$((i + 1))
+	done
+}
+mint_links PAYB 8
+paypaths=$paths
+selections=$sels
 set -- $("$top/build/payload" "$base" "$dir/tls/cert.pem" \
     "http://127.0.0.1:$gw_port" "$paypaths" "$selections" 8 "$seconds")
 payments=$1
@@ -154,13 +166,14 @@ pgbench -n -c 8 -j 2 -T "$seconds" -h "$dir/pg" -p "$pg_port" \
 tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
 
 # The event loop under a slow gateway: every charge answered after 2 s,
-# 200 payments in flight (their checkouts prepared first, so that what
-# runs meanwhile is the payments, not customers browsing), and the page's
-# rate measured meanwhile.
+# 200 customers' payments in flight (their checkouts prepared first, so
+# that what runs meanwhile is the payments, not customers browsing), and
+# the page's rate measured meanwhile.
+mint_links FLY 200
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 "$top/build/payload" "$base" "$dir/tls/cert.pem" "http://127.0.0.1:$gw_port" \
-    "$paypaths" "$selections" 200 $((seconds + 9)) \
+    "$paths" "$sels" 200 $((seconds + 9)) \
     "$dir/inflight.ready" > "$dir/inflight.txt" &
 loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
@@ -186,7 +199,7 @@ awk -v n="$payments" -v f="$payfail" -v s="$seconds" -v t="$tpcb" 'BEGIN {
 	printf "  payments / TPC-B: %.2f   (target >= 0.25: %s)\n", n / s / t,
 	    (n / s / t >= 0.25) ? "met" : "NOT met"
 }'
-echo "the page while 200 payments wait 2 s each for the gateway"
+echo "the page while 200 customers' payments wait 2 s each for the gateway"
 awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
 	printf "  /pay/<token>: %.0f req/s loaded, %.0f unloaded: %.2f   (target >= 0.80: %s)\n",
 	    l, p, l / p, (l / p >= 0.8) ? "met" : "NOT met"
