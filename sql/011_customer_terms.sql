@@ -133,17 +133,8 @@ BEGIN
 	WITH RECURSIVE r(k, id, i, agree, hit, n, step) AS (
 		SELECT ''::text COLLATE "C", 0::bigint, 1, 0, false, 0, 0
 		UNION ALL
-		SELECT x.k, x.id, r.i % m + 1, x.agree,
-		    x.agree = m AND NOT EXISTS (SELECT 1 FROM unnest(checks)
-		        u(word) WHERE NOT EXISTS (SELECT 1 FROM customer_terms t
-		        WHERE t.customer_id = x.id AND t.word >= u.word
-		        AND t.word < u.word || chr(1114111))),
-		    r.n + CASE WHEN x.agree = m AND NOT EXISTS (SELECT 1
-		        FROM unnest(checks) u(word) WHERE NOT EXISTS (SELECT 1
-		        FROM customer_terms t WHERE t.customer_id = x.id
-		        AND t.word >= u.word AND t.word < u.word || chr(1114111)))
-		        THEN 1 ELSE 0 END,
-		    r.step + 1
+		SELECT x.k, x.id, r.i % m + 1, x.agree, h.hit,
+		    r.n + h.hit::integer, r.step + 1
 		FROM r, LATERAL (SELECT s.k, s.id, CASE WHEN s.k = r.k AND
 		    s.id = r.id THEN r.agree + 1 ELSE 1 END AS agree
 		    FROM ((SELECT t.name_key AS k, t.customer_id AS id
@@ -162,7 +153,12 @@ BEGIN
 		            CASE WHEN r.agree = m THEN 1 ELSE 0 END)
 		        ORDER BY t.name_key, t.customer_id LIMIT 1) v
 		        WHERE lfirst[r.i] < llast[r.i]
-		        ORDER BY v.name_key, v.customer_id LIMIT 1)) s) x
+		        ORDER BY v.name_key, v.customer_id LIMIT 1)) s) x,
+		    LATERAL (SELECT x.agree = m AND NOT EXISTS (SELECT 1
+		        FROM unnest(checks) u(word) WHERE NOT EXISTS (SELECT 1
+		        FROM customer_terms t WHERE t.customer_id = x.id
+		        AND t.word >= u.word AND t.word < u.word || chr(1114111)))
+		        AS hit) h
 		WHERE r.n < skip + want AND r.step < 400)
 	SELECT array_agg(r.id ORDER BY r.step) FILTER (WHERE r.hit),
 	    max(r.step), max(r.n)
