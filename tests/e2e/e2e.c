@@ -401,6 +401,14 @@ e2e_invariants(void)
 	    "x.attempt_id WHERE x.invoice_id = v.id AND a.state = 'pending')",
 	    0, NULL), 0,
 	    "an invoice's reservation is not what its pending payments hold");
+	/* (year, seq) is unique, so n receipts with seq 1..n have no gap. */
+	cr_assert_eq(e2e_count("SELECT count(*) FROM (SELECT r.year FROM "
+	    "receipts r LEFT JOIN receipt_counters c ON c.year = r.year "
+	    "GROUP BY r.year HAVING min(r.seq) <> 1 OR max(r.seq) <> count(*) "
+	    "OR max(r.seq) IS DISTINCT FROM max(c.last) OR bool_or(r.number "
+	    "<> format('R%s-%s', r.year, lpad(r.seq::text, 6, '0')))) g", 0,
+	    NULL), 0, "a year's receipt numbers have a gap, or do not end "
+	    "at its counter");
 	e2e_refund_invariants();
 }
 

@@ -14,7 +14,7 @@
 
 static char	ref[64], pre[32];
 
-TestSuite(hook, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(hook, .init = e2e_init);
 
 /* A pending attempt of its own, as if the charge's answer was lost. */
 static void
@@ -63,7 +63,7 @@ state_of(const char *attempt)
 	    "payment_attempts a WHERE id = $1", 1, p));
 }
 
-Test(hook, a_signed_event_settles_once_and_replays_change_nothing)
+E2E_TEST(hook, a_signed_event_settles_once_and_replays_change_nothing)
 {
 	struct e2e_resp	 r;
 	char		 attempt[64], body[2048], event[64], *s;
@@ -93,7 +93,7 @@ Test(hook, a_signed_event_settles_once_and_replays_change_nothing)
 	    "$1 || '-1'", 1, (const char *[]){ pre }), 10000);
 }
 
-Test(hook, forged_and_stale_events_are_refused)
+E2E_TEST(hook, forged_and_stale_events_are_refused)
 {
 	struct e2e_resp	 r;
 	char		 attempt[64], body[2048], event[64], *s;
@@ -115,7 +115,7 @@ Test(hook, forged_and_stale_events_are_refused)
 	    "id = $1", 1, (const char *[]){ event }), 0);
 }
 
-Test(hook, a_rotated_secret_still_verifies)
+E2E_TEST(hook, a_rotated_secret_still_verifies)
 {
 	struct e2e_resp	 r;
 	char		 attempt[64], body[2048], event[64], *s;
@@ -131,7 +131,7 @@ Test(hook, a_rotated_secret_still_verifies)
 	free(s);
 }
 
-Test(hook, a_wrong_amount_or_unknown_attempt_settles_nothing)
+E2E_TEST(hook, a_wrong_amount_or_unknown_attempt_settles_nothing)
 {
 	struct e2e_resp	 r;
 	char		 attempt[64], body[2048], event[64], *s;

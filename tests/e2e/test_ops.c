@@ -15,7 +15,7 @@ static int	run(const char *, struct strbuf *);
 static int	bad_config(const char *, struct strbuf *);
 
 /* Every scenario ends with the ledger invariants checked in SQL. */
-TestSuite(ops, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(ops, .init = e2e_init);
 
 static int
 run(const char *args, struct strbuf *out)
@@ -46,7 +46,7 @@ bad_config(const char *text, struct strbuf *out)
 	return (rc);
 }
 
-Test(ops, migrations_apply_once)
+E2E_TEST(ops, migrations_apply_once)
 {
 	struct strbuf	out;
 	char		args[512];
@@ -61,7 +61,7 @@ Test(ops, migrations_apply_once)
 	    NULL));
 }
 
-Test(ops, configuration_errors_name_the_setting)
+E2E_TEST(ops, configuration_errors_name_the_setting)
 {
 	static const char	key[] = "signing_key = k1 active "
 	    "1111111111111111111111111111111111111111111111111111111111111111\n";
@@ -107,7 +107,7 @@ Test(ops, configuration_errors_name_the_setting)
 	strbuf_free(&out);
 }
 
-Test(ops, mint_link_makes_a_working_link)
+E2E_TEST(ops, mint_link_makes_a_working_link)
 {
 	struct e2e_resp	 r;
 	struct strbuf	 out;
@@ -144,7 +144,7 @@ Test(ops, mint_link_makes_a_working_link)
 	    "e.actor = $1 AND l.fixed_amount = 50000", 1, p), 1);
 }
 
-Test(ops, mint_link_errors_write_nothing)
+E2E_TEST(ops, mint_link_errors_write_nothing)
 {
 	struct strbuf	 out;
 	char		 args[512];
@@ -177,7 +177,7 @@ Test(ops, mint_link_errors_write_nothing)
 	    "WHERE created_by = 'mint-errors'", 0, NULL), 0);
 }
 
-Test(ops, link_events_are_append_only)
+E2E_TEST(ops, link_events_are_append_only)
 {
 	char	err[512];
 
@@ -189,7 +189,7 @@ Test(ops, link_events_are_append_only)
 	cr_assert(e2e_sql_fails("TRUNCATE link_events", err, sizeof(err)));
 }
 
-Test(ops, the_schema_refuses_overpaid_and_bad_money)
+E2E_TEST(ops, the_schema_refuses_overpaid_and_bad_money)
 {
 	char	err[512];
 

@@ -44,7 +44,7 @@ static long long	q_link(const char *);
 static long long	paid_of(int);
 static char	*receipt_of(const char *);
 
-TestSuite(pay, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(pay, .init = e2e_init);
 
 static void
 link_for(const char *customer, const char *invoices, long long fixed,
@@ -125,7 +125,7 @@ receipt_of(const char *attempt)
 	    p));
 }
 
-Test(pay, full_payment_of_one_invoice_by_card)
+E2E_TEST(pay, full_payment_of_one_invoice_by_card)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -176,7 +176,7 @@ Test(pay, full_payment_of_one_invoice_by_card)
 	e2e_resp_free(&r);
 }
 
-Test(pay, partial_payment_and_three_invoices_by_bank)
+E2E_TEST(pay, partial_payment_and_three_invoices_by_bank)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -196,7 +196,7 @@ Test(pay, partial_payment_and_three_invoices_by_bank)
 	free(rc);
 }
 
-Test(pay, zero_decimal_currency_and_fee_minimum)
+E2E_TEST(pay, zero_decimal_currency_and_fee_minimum)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -214,7 +214,7 @@ Test(pay, zero_decimal_currency_and_fee_minimum)
 	cr_assert_eq(paid_of(1), 1000);
 }
 
-Test(pay, fee_at_its_maximum)
+E2E_TEST(pay, fee_at_its_maximum)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -231,7 +231,7 @@ Test(pay, fee_at_its_maximum)
 	free(rc);
 }
 
-Test(pay, decline_then_success_with_another_card)
+E2E_TEST(pay, decline_then_success_with_another_card)
 {
 	struct e2e_checkout	 co, co2;
 	struct e2e_resp		 r;
@@ -260,7 +260,7 @@ Test(pay, decline_then_success_with_another_card)
 	cr_assert_eq(paid_of(1), 22513);
 }
 
-Test(pay, the_same_form_twice_is_one_charge)
+E2E_TEST(pay, the_same_form_twice_is_one_charge)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -315,7 +315,7 @@ burst_one(void *arg)
 	return (NULL);
 }
 
-Test(pay, twenty_submits_at_once_are_one_charge)
+E2E_TEST(pay, twenty_submits_at_once_are_one_charge)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -387,7 +387,7 @@ racer_run(void *arg)
  * once: the reservations let each cent be paid once; every charge has its
  * receipt, no failed attempt has a charge, no invoice is overpaid.
  */
-Test(pay, fifty_concurrent_attempts_never_overpay, .timeout = 180)
+E2E_TEST(pay, fifty_concurrent_attempts_never_overpay, .timeout = 180)
 {
 	static const char	*sels[] = {
 		"pay=%1", "pay=%2", "pay=%1&pay=%2",
@@ -440,7 +440,7 @@ Test(pay, fifty_concurrent_attempts_never_overpay, .timeout = 180)
 }
 
 /* Every bad input: a clear message, nothing charged, nothing reserved. */
-Test(pay, bad_input_moves_no_money)
+E2E_TEST(pay, bad_input_moves_no_money)
 {
 	static const struct {
 		const char	*selection;
@@ -490,7 +490,7 @@ Test(pay, bad_input_moves_no_money)
 	cr_assert_eq(paid_of(1), 0);
 }
 
-Test(pay, forms_without_a_valid_csrf_token_are_refused)
+E2E_TEST(pay, forms_without_a_valid_csrf_token_are_refused)
 {
 	struct e2e_checkout	 co, other;
 	struct e2e_resp		 r;
@@ -523,7 +523,7 @@ Test(pay, forms_without_a_valid_csrf_token_are_refused)
 	cr_assert_eq(paid_of(1), 0);
 }
 
-Test(pay, a_link_revoked_between_review_and_pay)
+E2E_TEST(pay, a_link_revoked_between_review_and_pay)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -544,7 +544,7 @@ Test(pay, a_link_revoked_between_review_and_pay)
 	cr_assert_eq(e2e_gateway_intents(co.attempt), 0);
 }
 
-Test(pay, a_method_without_a_fee_rule)
+E2E_TEST(pay, a_method_without_a_fee_rule)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -565,7 +565,7 @@ Test(pay, a_method_without_a_fee_rule)
 	    "link_id = $1"), 0);
 }
 
-Test(pay, too_many_declines_are_limited)
+E2E_TEST(pay, too_many_declines_are_limited)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;

@@ -33,7 +33,7 @@ static void	assert_not_found(struct e2e_resp *);
 static long long	viewed(void);
 
 /* Every scenario ends with the ledger invariants checked in SQL. */
-TestSuite(public, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(public, .init = e2e_init);
 
 static void
 link_for(const char *customer, const char *invoices)
@@ -93,7 +93,7 @@ viewed(void)
 	    "WHERE link_id = $1 AND kind = 'viewed'", 1, p));
 }
 
-Test(public, lists_open_invoices_oldest_due_first)
+E2E_TEST(public, lists_open_invoices_oldest_due_first)
 {
 	struct e2e_resp	r;
 
@@ -114,7 +114,7 @@ Test(public, lists_open_invoices_oldest_due_first)
 	e2e_resp_free(&r);
 }
 
-Test(public, hides_paid_draft_and_cancelled_invoices)
+E2E_TEST(public, hides_paid_draft_and_cancelled_invoices)
 {
 	struct e2e_resp	r;
 
@@ -127,7 +127,7 @@ Test(public, hides_paid_draft_and_cancelled_invoices)
 	e2e_resp_free(&r);
 }
 
-Test(public, badges_show_overdue_partial_and_open)
+E2E_TEST(public, badges_show_overdue_partial_and_open)
 {
 	struct e2e_resp	 r;
 	const char	*b, *inv1, *inv2, *inv3;
@@ -147,7 +147,7 @@ Test(public, badges_show_overdue_partial_and_open)
 	e2e_resp_free(&r);
 }
 
-Test(public, credit_notes_are_credits_not_invoices)
+E2E_TEST(public, credit_notes_are_credits_not_invoices)
 {
 	struct e2e_resp	r;
 
@@ -160,7 +160,7 @@ Test(public, credit_notes_are_credits_not_invoices)
 	e2e_resp_free(&r);
 }
 
-Test(public, a_link_never_shows_another_customers_invoices)
+E2E_TEST(public, a_link_never_shows_another_customers_invoices)
 {
 	struct e2e_resp	r;
 
@@ -176,7 +176,7 @@ Test(public, a_link_never_shows_another_customers_invoices)
 	e2e_resp_free(&r);
 }
 
-Test(public, listed_invoice_links_show_only_those)
+E2E_TEST(public, listed_invoice_links_show_only_those)
 {
 	struct e2e_resp	r;
 
@@ -192,7 +192,7 @@ Test(public, listed_invoice_links_show_only_those)
 	e2e_resp_free(&r);
 }
 
-Test(public, the_schema_refuses_listing_another_customers_invoice)
+E2E_TEST(public, the_schema_refuses_listing_another_customers_invoice)
 {
 	char	err[512];
 
@@ -205,7 +205,7 @@ Test(public, the_schema_refuses_listing_another_customers_invoice)
 	cr_assert(strstr(err, "foreign key") != NULL, "%s", err);
 }
 
-Test(public, zero_and_three_decimal_currencies)
+E2E_TEST(public, zero_and_three_decimal_currencies)
 {
 	struct e2e_resp	r;
 
@@ -225,7 +225,7 @@ Test(public, zero_and_three_decimal_currencies)
 	e2e_resp_free(&r);
 }
 
-Test(public, bad_tokens_are_a_plain_not_found)
+E2E_TEST(public, bad_tokens_are_a_plain_not_found)
 {
 	struct e2e_resp	 r;
 	struct link_key	 k;
@@ -269,7 +269,7 @@ Test(public, bad_tokens_are_a_plain_not_found)
 	e2e_resp_free(&r);
 }
 
-Test(public, a_rotated_key_still_verifies_its_links)
+E2E_TEST(public, a_rotated_key_still_verifies_its_links)
 {
 	struct e2e_resp	r;
 
@@ -282,7 +282,7 @@ Test(public, a_rotated_key_still_verifies_its_links)
 	e2e_resp_free(&r);
 }
 
-Test(public, a_valid_token_for_an_unknown_link_is_not_found)
+E2E_TEST(public, a_valid_token_for_an_unknown_link_is_not_found)
 {
 	struct e2e_resp	r;
 
@@ -294,7 +294,7 @@ Test(public, a_valid_token_for_an_unknown_link_is_not_found)
 	e2e_resp_free(&r);
 }
 
-Test(public, expired_and_revoked_links_are_gone)
+E2E_TEST(public, expired_and_revoked_links_are_gone)
 {
 	struct e2e_resp	 r;
 	const char	*p[1];
@@ -337,7 +337,7 @@ Test(public, expired_and_revoked_links_are_gone)
 	e2e_resp_free(&r);
 }
 
-Test(public, printable_invoice_with_lines_and_totals)
+E2E_TEST(public, printable_invoice_with_lines_and_totals)
 {
 	struct e2e_resp	r;
 	char		p2[600];
@@ -364,7 +364,7 @@ Test(public, printable_invoice_with_lines_and_totals)
 	e2e_resp_free(&r);
 }
 
-Test(public, invoices_outside_the_scope_are_not_found)
+E2E_TEST(public, invoices_outside_the_scope_are_not_found)
 {
 	struct e2e_resp	r;
 	char		p2[600];
@@ -410,7 +410,7 @@ Test(public, invoices_outside_the_scope_are_not_found)
 	e2e_resp_free(&r);
 }
 
-Test(public, viewed_once_per_visit_with_agent_and_address)
+E2E_TEST(public, viewed_once_per_visit_with_agent_and_address)
 {
 	struct e2e_resp	 r;
 	struct e2e_req	 rq = { .user_agent = "e2e-agent/1.0 (viewed)" };
@@ -453,7 +453,7 @@ Test(public, viewed_once_per_visit_with_agent_and_address)
 	cr_assert_eq(viewed(), 2);
 }
 
-Test(public, a_forged_forwarded_for_is_not_believed)
+E2E_TEST(public, a_forged_forwarded_for_is_not_believed)
 {
 	struct e2e_resp	 r;
 	struct e2e_req	 rq = { .user_agent = "e2e-forger",
@@ -472,7 +472,7 @@ Test(public, a_forged_forwarded_for_is_not_believed)
 	free(v);
 }
 
-Test(public, the_token_is_never_stored_or_logged)
+E2E_TEST(public, the_token_is_never_stored_or_logged)
 {
 	struct e2e_resp	 r;
 	struct strbuf	 out;
@@ -498,7 +498,7 @@ Test(public, the_token_is_never_stored_or_logged)
 	strbuf_free(&out);
 }
 
-Test(public, methods_other_than_the_routes_are_refused)
+E2E_TEST(public, methods_other_than_the_routes_are_refused)
 {
 	struct e2e_resp	 r;
 	struct e2e_req	 rq = { .method = "POST", .body = "x=1" };
@@ -517,7 +517,7 @@ Test(public, methods_other_than_the_routes_are_refused)
 	e2e_resp_free(&r);
 }
 
-Test(public, assets_and_unknown_paths)
+E2E_TEST(public, assets_and_unknown_paths)
 {
 	struct e2e_resp	r;
 	char		buf[128];

@@ -22,7 +22,7 @@ static void		answer_is(char *, const char *);
 static void		receipt_page(const struct e2e_paid *,
 			    struct e2e_resp *);
 
-TestSuite(refund, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(refund, .init = e2e_init);
 
 /* What is paid on invoice i of the receipt's customer. */
 static long long
@@ -69,7 +69,7 @@ receipt_page(const struct e2e_paid *pd, struct e2e_resp *r)
 	cr_assert_eq(r->status, 200);
 }
 
-Test(refund, full_refund_gives_everything_back_once)
+E2E_TEST(refund, full_refund_gives_everything_back_once)
 {
 	static const long long	 totals[] = { 10000, 5000 };
 	struct e2e_paid		 pd;
@@ -141,7 +141,7 @@ Test(refund, full_refund_gives_everything_back_once)
 	    want);
 }
 
-Test(refund, partial_refunds_then_the_rest)
+E2E_TEST(refund, partial_refunds_then_the_rest)
 {
 	static const long long	 totals[] = { 10000, 5000 };
 	struct e2e_paid		 pd;
@@ -189,7 +189,7 @@ Test(refund, partial_refunds_then_the_rest)
 	e2e_resp_free(&r);
 }
 
-Test(refund, bad_requests_are_refused_and_move_nothing)
+E2E_TEST(refund, bad_requests_are_refused_and_move_nothing)
 {
 	static const long long	 totals[] = { 10000 };
 	struct e2e_paid		 pd, other;
@@ -329,7 +329,7 @@ twice_begin(void *arg)
 	return (NULL);
 }
 
-Test(refund, the_same_refund_twice_is_one_refund)
+E2E_TEST(refund, the_same_refund_twice_is_one_refund)
 {
 	static const long long	 totals[] = { 10000 };
 	struct e2e_paid		 pd;
@@ -376,7 +376,7 @@ Test(refund, the_same_refund_twice_is_one_refund)
 	cr_assert_eq(paid_of(&pd, 1), 7000);
 }
 
-Test(refund, the_gateway_webhook_is_recorded_once_and_settles_nothing_twice)
+E2E_TEST(refund, the_gateway_webhook_is_recorded_once_and_settles_nothing_twice)
 {
 	static const long long	 totals[] = { 8000 };
 	struct e2e_paid		 pd;
@@ -396,7 +396,7 @@ Test(refund, the_gateway_webhook_is_recorded_once_and_settles_nothing_twice)
 	cr_assert_eq(e2e_gateway_refunded(pd.intent), pd.total);
 }
 
-Test(refund, a_refund_the_gateway_refuses_fails_and_holds_nothing)
+E2E_TEST(refund, a_refund_the_gateway_refuses_fails_and_holds_nothing)
 {
 	static const long long	 total = 7000;
 	struct e2e_paid		 pd;
@@ -454,7 +454,7 @@ Test(refund, a_refund_the_gateway_refuses_fails_and_holds_nothing)
 }
 
 /* The back office: admins refund from a customer's Financial tab. */
-Test(refund, an_admin_refunds_from_the_back_office)
+E2E_TEST(refund, an_admin_refunds_from_the_back_office)
 {
 	static const long long	 totals[] = { 10000, 5000 };
 	struct e2e_paid		 pd;

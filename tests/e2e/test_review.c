@@ -24,7 +24,7 @@ static void	expect_error(const char *, const char *);
 static long long	events(void);
 
 /* Every scenario ends with the ledger invariants checked in SQL. */
-TestSuite(review, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(review, .init = e2e_init);
 
 static void
 link_for(const char *customer, const char *invoices, long long fixed,
@@ -68,7 +68,7 @@ expect_error(const char *body, const char *message)
 	cr_assert_eq(events(), before, "review wrote to the database");
 }
 
-Test(review, full_and_partial_amounts_total_on_the_server)
+E2E_TEST(review, full_and_partial_amounts_total_on_the_server)
 {
 	struct e2e_resp	r;
 
@@ -83,7 +83,7 @@ Test(review, full_and_partial_amounts_total_on_the_server)
 	e2e_resp_free(&r);
 }
 
-Test(review, thousands_separators_and_a_blank_amount)
+E2E_TEST(review, thousands_separators_and_a_blank_amount)
 {
 	struct e2e_resp	r;
 
@@ -95,7 +95,7 @@ Test(review, thousands_separators_and_a_blank_amount)
 	e2e_resp_free(&r);
 }
 
-Test(review, the_browser_total_is_ignored)
+E2E_TEST(review, the_browser_total_is_ignored)
 {
 	struct e2e_resp	r;
 
@@ -106,7 +106,7 @@ Test(review, the_browser_total_is_ignored)
 	e2e_resp_free(&r);
 }
 
-Test(review, amount_errors_name_the_invoice)
+E2E_TEST(review, amount_errors_name_the_invoice)
 {
 	link_for("C-1001", NULL, 0, 1);
 	expect_error("pay=INV-1001&amount-INV-1001=12.345",
@@ -125,7 +125,7 @@ Test(review, amount_errors_name_the_invoice)
 	    "Amount for INV-1001 is too large");
 }
 
-Test(review, every_problem_is_listed_and_values_are_kept)
+E2E_TEST(review, every_problem_is_listed_and_values_are_kept)
 {
 	struct e2e_resp	r;
 
@@ -142,7 +142,7 @@ Test(review, every_problem_is_listed_and_values_are_kept)
 	e2e_resp_free(&r);
 }
 
-Test(review, selection_errors)
+E2E_TEST(review, selection_errors)
 {
 	link_for("C-1001", NULL, 0, 1);
 	expect_error("", "Select at least one invoice to pay");
@@ -155,7 +155,7 @@ Test(review, selection_errors)
 	    "An invoice you selected is not open for payment on this link");
 }
 
-Test(review, zero_decimal_currency)
+E2E_TEST(review, zero_decimal_currency)
 {
 	struct e2e_resp	r;
 
@@ -169,7 +169,7 @@ Test(review, zero_decimal_currency)
 	e2e_resp_free(&r);
 }
 
-Test(review, one_currency_per_payment)
+E2E_TEST(review, one_currency_per_payment)
 {
 	const char	*p[1];
 
@@ -188,7 +188,7 @@ Test(review, one_currency_per_payment)
 	    "must be paid separately: select invoices of one currency");
 }
 
-Test(review, a_link_without_partial_payments_pays_the_open_balance)
+E2E_TEST(review, a_link_without_partial_payments_pays_the_open_balance)
 {
 	struct e2e_resp	r;
 	char		page[600];
@@ -205,7 +205,7 @@ Test(review, a_link_without_partial_payments_pays_the_open_balance)
 	e2e_resp_free(&r);
 }
 
-Test(review, a_fixed_amount_link_shows_and_pays_its_amount)
+E2E_TEST(review, a_fixed_amount_link_shows_and_pays_its_amount)
 {
 	struct e2e_resp	r;
 	char		page[600];
@@ -226,7 +226,7 @@ Test(review, a_fixed_amount_link_shows_and_pays_its_amount)
 	e2e_resp_free(&r);
 }
 
-Test(review, an_expired_link_between_page_and_review)
+E2E_TEST(review, an_expired_link_between_page_and_review)
 {
 	struct e2e_resp	 r;
 	const char	*p[1];
@@ -239,7 +239,7 @@ Test(review, an_expired_link_between_page_and_review)
 	e2e_resp_free(&r);
 }
 
-Test(review, malformed_bodies_are_refused)
+E2E_TEST(review, malformed_bodies_are_refused)
 {
 	struct e2e_resp	r;
 

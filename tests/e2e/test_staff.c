@@ -21,7 +21,7 @@ static void	invoice_link_path(const char *, char *, size_t, char *, size_t);
 static void	session_ends(const char *);
 static void	views(int, char *, size_t, char *, size_t);
 
-TestSuite(staff, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(staff, .init = e2e_init);
 
 /* An account of the test's own, made with the command line. */
 static void
@@ -63,7 +63,7 @@ invoice_link_path(const char *prefix, char *number, size_t numlen,
 	    e2e_count("SELECT id FROM invoices WHERE number = $1", 1, p));
 }
 
-Test(staff, pages_need_a_session)
+E2E_TEST(staff, pages_need_a_session)
 {
 	struct e2e_resp	r;
 	char		loc[256];
@@ -91,7 +91,7 @@ Test(staff, pages_need_a_session)
 	}
 }
 
-Test(staff, signin_and_security_headers)
+E2E_TEST(staff, signin_and_security_headers)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -142,7 +142,7 @@ Test(staff, signin_and_security_headers)
 	}
 }
 
-Test(staff, wrong_password_and_unknown_email_read_the_same)
+E2E_TEST(staff, wrong_password_and_unknown_email_read_the_same)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -160,7 +160,7 @@ Test(staff, wrong_password_and_unknown_email_read_the_same)
 	cr_assert_eq(e2e_signin(email, "a long enough password", &s, &r), 303);
 }
 
-Test(staff, signin_without_its_form_token_is_refused)
+E2E_TEST(staff, signin_without_its_form_token_is_refused)
 {
 	struct e2e_resp	r;
 
@@ -171,7 +171,7 @@ Test(staff, signin_without_its_form_token_is_refused)
 	e2e_resp_free(&r);
 }
 
-Test(staff, lockout_after_repeated_failures)
+E2E_TEST(staff, lockout_after_repeated_failures)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -229,7 +229,7 @@ session_ends(const char *change)
 	e2e_resp_free(&r);
 }
 
-Test(staff, idle_session_expires)
+E2E_TEST(staff, idle_session_expires)
 {
 	session_ends("UPDATE staff_sessions SET last_seen = now() - interval "
 	    "'2 hours' WHERE staff_id = (SELECT id FROM staff "
@@ -237,7 +237,7 @@ Test(staff, idle_session_expires)
 }
 
 /* A session ends session_max after sign-in, however busy it is. */
-Test(staff, absolute_session_expiry)
+E2E_TEST(staff, absolute_session_expiry)
 {
 	/* Busy a moment ago, but signed in longer than 12 hours ago. */
 	session_ends("UPDATE staff_sessions SET created_at = now() - interval "
@@ -245,7 +245,7 @@ Test(staff, absolute_session_expiry)
 	    "id FROM staff WHERE email = $1)");
 }
 
-Test(staff, signout_ends_the_session)
+E2E_TEST(staff, signout_ends_the_session)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -266,7 +266,7 @@ Test(staff, signout_ends_the_session)
 	e2e_resp_free(&r);
 }
 
-Test(staff, state_changes_need_the_csrf_token)
+E2E_TEST(staff, state_changes_need_the_csrf_token)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -289,7 +289,7 @@ Test(staff, state_changes_need_the_csrf_token)
 	    "WHERE kind = 'copied'", 0, NULL), before, "nothing was logged");
 }
 
-Test(staff, staff_cannot_open_admin_pages)
+E2E_TEST(staff, staff_cannot_open_admin_pages)
 {
 	struct e2e_staff	s, a;
 	struct e2e_resp	r;
@@ -323,7 +323,7 @@ Test(staff, staff_cannot_open_admin_pages)
 	e2e_resp_free(&r);
 }
 
-Test(staff, customer_search_and_financial_tab)
+E2E_TEST(staff, customer_search_and_financial_tab)
 {
 	struct e2e_staff	s;
 	struct e2e_resp	r;
@@ -372,7 +372,7 @@ Test(staff, customer_search_and_financial_tab)
 	e2e_resp_free(&r);
 }
 
-Test(staff, copy_logs_and_opens_the_right_customer)
+E2E_TEST(staff, copy_logs_and_opens_the_right_customer)
 {
 	static const long long	totals[] = { 12000 };
 	struct e2e_staff	s;
@@ -423,7 +423,7 @@ Test(staff, copy_logs_and_opens_the_right_customer)
 	e2e_resp_free(&r);
 }
 
-Test(staff, invoice_link_with_amount_and_expiry)
+E2E_TEST(staff, invoice_link_with_amount_and_expiry)
 {
 	static const long long	totals[] = { 50000 };
 	struct e2e_staff	s;
@@ -472,7 +472,7 @@ Test(staff, invoice_link_with_amount_and_expiry)
 	e2e_resp_free(&r);
 }
 
-Test(staff, revoke_shows_the_notice_on_the_public_page)
+E2E_TEST(staff, revoke_shows_the_notice_on_the_public_page)
 {
 	static const long long	totals[] = { 9900 };
 	struct e2e_staff	s;
@@ -517,7 +517,7 @@ Test(staff, revoke_shows_the_notice_on_the_public_page)
 	e2e_resp_free(&r);
 }
 
-Test(staff, send_by_email_arrives_and_opens_the_customer)
+E2E_TEST(staff, send_by_email_arrives_and_opens_the_customer)
 {
 	static const long long	totals[] = { 4200 };
 	struct e2e_staff	s;
@@ -566,7 +566,7 @@ Test(staff, send_by_email_arrives_and_opens_the_customer)
 	    1, p), 0, "the full address is not in the activity");
 }
 
-Test(staff, send_by_text_arrives_at_the_gateway)
+E2E_TEST(staff, send_by_text_arrives_at_the_gateway)
 {
 	static const long long	totals[] = { 4300 };
 	struct e2e_staff	s;
@@ -601,7 +601,7 @@ Test(staff, send_by_text_arrives_at_the_gateway)
 	}
 }
 
-Test(staff, activity_filters_and_csv)
+E2E_TEST(staff, activity_filters_and_csv)
 {
 	static const long long	totals[] = { 7700 };
 	struct e2e_staff	s, a;
@@ -667,7 +667,7 @@ Test(staff, activity_filters_and_csv)
 	e2e_resp_free(&r);
 }
 
-Test(staff, admins_manage_the_team)
+E2E_TEST(staff, admins_manage_the_team)
 {
 	struct e2e_staff	a, t;
 	struct e2e_resp	r;
@@ -730,7 +730,7 @@ Test(staff, admins_manage_the_team)
 	    NULL, 0), "the team's history is append-only");
 }
 
-Test(staff, expiry_is_logged_in_the_activity)
+E2E_TEST(staff, expiry_is_logged_in_the_activity)
 {
 	static const long long	totals[] = { 2100 };
 	struct e2e_staff	s;
@@ -760,7 +760,7 @@ Test(staff, expiry_is_logged_in_the_activity)
  * server derived from a field (a checked address, a password's hash), and
  * a body field named like one is refused.
  */
-Test(staff, typed_fields_cannot_pose_as_checked_ones)
+E2E_TEST(staff, typed_fields_cannot_pose_as_checked_ones)
 {
 	static const long long	totals[] = { 2500 };
 	struct e2e_staff	s, a;
@@ -820,7 +820,7 @@ Test(staff, typed_fields_cannot_pose_as_checked_ones)
  * in it, is never sent: the row is given up and the link's activity says
  * so.
  */
-Test(staff, the_outbox_refuses_a_recipient_with_a_line_break)
+E2E_TEST(staff, the_outbox_refuses_a_recipient_with_a_line_break)
 {
 	static const long long	totals[] = { 2600 };
 	char			ref[64], prefix[32], tok[LINK_TOKEN_MAX + 1];
@@ -847,7 +847,7 @@ Test(staff, the_outbox_refuses_a_recipient_with_a_line_break)
  * retired" without copy or send, and copying for the customer makes a new
  * link with the active key.
  */
-Test(staff, a_link_whose_key_is_retired_shows_so_and_is_replaced)
+E2E_TEST(staff, a_link_whose_key_is_retired_shows_so_and_is_replaced)
 {
 	static const long long	totals[] = { 2700 };
 	struct e2e_staff	s;
@@ -894,7 +894,7 @@ Test(staff, a_link_whose_key_is_retired_shows_so_and_is_replaced)
 }
 
 /* A fixed amount shows in its invoice's currency, not the customer's. */
-Test(staff, a_fixed_amount_is_in_the_invoice_currency)
+E2E_TEST(staff, a_fixed_amount_is_in_the_invoice_currency)
 {
 	static const long long	totals[] = { 50000 };
 	struct e2e_staff	s;
@@ -924,7 +924,7 @@ Test(staff, a_fixed_amount_is_in_the_invoice_currency)
 }
 
 /* Signing in from a browser that holds a session ends that session. */
-Test(staff, signing_in_again_ends_the_session_the_browser_had)
+E2E_TEST(staff, signing_in_again_ends_the_session_the_browser_had)
 {
 	struct e2e_staff	old, now;
 	struct e2e_resp		r;
@@ -953,7 +953,7 @@ Test(staff, signing_in_again_ends_the_session_the_browser_had)
  * input, which is marked invalid and names it, and what was typed kept.
  * None of these forms saves anything.
  */
-Test(staff, errors_sit_next_to_their_fields_and_values_stay)
+E2E_TEST(staff, errors_sit_next_to_their_fields_and_values_stay)
 {
 	static const long long	totals[] = { 2800 };
 	struct e2e_staff	s, a;
@@ -1020,7 +1020,7 @@ Test(staff, errors_sit_next_to_their_fields_and_values_stay)
  * digits in groups; any part of the text when no word starts that way;
  * and the words index, not a scan, behind it.
  */
-Test(staff, customer_search_words)
+E2E_TEST(staff, customer_search_words)
 {
 	struct e2e_staff	s;
 	struct e2e_resp		r;
@@ -1093,7 +1093,7 @@ Test(staff, customer_search_words)
  * words that start many, and words nobody has; and follow customers as
  * they are added, renamed and removed.
  */
-Test(staff, customer_search_lists)
+E2E_TEST(staff, customer_search_lists)
 {
 	struct e2e_staff s;
 	struct e2e_resp	 r;
@@ -1180,7 +1180,7 @@ Test(staff, customer_search_lists)
 }
 
 /* Customers 25 a page, in name order, the search kept across pages. */
-Test(staff, customer_list_pages)
+E2E_TEST(staff, customer_list_pages)
 {
 	struct e2e_staff	s;
 	struct e2e_resp		r;
@@ -1250,7 +1250,7 @@ views(int n, char *ref, size_t reflen, char *link, size_t linklen)
 }
 
 /* The activity view, 50 events a page, "Older" to the next 50. */
-Test(staff, activity_pages_to_older_events)
+E2E_TEST(staff, activity_pages_to_older_events)
 {
 	struct e2e_staff	a;
 	struct e2e_resp		r;
@@ -1292,7 +1292,7 @@ Test(staff, activity_pages_to_older_events)
 }
 
 /* Settings are for admins: a staff member's POSTs change nothing. */
-Test(staff, staff_cannot_change_settings)
+E2E_TEST(staff, staff_cannot_change_settings)
 {
 	static const char	*forms[][2] = {
 		{ "/staff/settings/business", "name=Taken+Over&email=x%40y.example" },
@@ -1332,7 +1332,7 @@ Test(staff, staff_cannot_change_settings)
 }
 
 /* Failed sign-ins whose window has passed are deleted, unless locked. */
-Test(staff, old_signin_failures_are_forgotten)
+E2E_TEST(staff, old_signin_failures_are_forgotten)
 {
 	unsigned char	id[LINK_ID_LEN];
 	char		tag[32];
@@ -1355,7 +1355,7 @@ Test(staff, old_signin_failures_are_forgotten)
 }
 
 /* The CSV export holds every row, past the 50,000 it used to stop at. */
-Test(staff, csv_export_holds_every_row, .timeout = 120)
+E2E_TEST(staff, csv_export_holds_every_row, .timeout = 120)
 {
 	struct e2e_staff	a;
 	struct e2e_resp		r;

@@ -36,7 +36,6 @@ deadline_fini(void)
 {
 	char	body[512];
 
-	e2e_invariants();
 	(void)snprintf(body, sizeof(body), "reset=1&webhook_url=%s"
 	    "/gateway/webhook", e2e_env("E2E_BASE"));
 	e2e_gateway_control(body);
@@ -84,7 +83,7 @@ gateway_intent(const char *attempt, const char *pm, long long amount,
 	strbuf_free(&out);
 }
 
-Test(deadline, nothing_at_the_gateway_fails_the_attempt_and_frees_the_invoice)
+E2E_TEST(deadline, nothing_at_the_gateway_fails_the_attempt_and_frees_the_invoice)
 {
 	char		 attempt[64], pre[32], pm[128];
 	const char	*p[1];
@@ -107,7 +106,7 @@ Test(deadline, nothing_at_the_gateway_fails_the_attempt_and_frees_the_invoice)
 	    p), 1);
 }
 
-Test(deadline, a_charge_the_portal_never_heard_of_is_found_and_receipted)
+E2E_TEST(deadline, a_charge_the_portal_never_heard_of_is_found_and_receipted)
 {
 	char		 attempt[64], pre[32], pm[128], intent[64];
 	const char	*p[1];
@@ -133,7 +132,7 @@ Test(deadline, a_charge_the_portal_never_heard_of_is_found_and_receipted)
 	    "x.attempt_id = $1 AND v.reserved = 0 AND v.paid = 26000", 1, p), 1);
 }
 
-Test(deadline, an_intent_still_waiting_is_canceled_and_the_attempt_fails)
+E2E_TEST(deadline, an_intent_still_waiting_is_canceled_and_the_attempt_fails)
 {
 	struct strbuf	 out;
 	char		 attempt[64], pre[32], pm[128], intent[64], path[128];

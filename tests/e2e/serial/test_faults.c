@@ -14,9 +14,9 @@
 #include "e2e.h"
 #include "linkid.h"
 
-TestSuite(faults, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(faults, .init = e2e_init);
 
-Test(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
+E2E_TEST(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
 {
 	static const long long	 totals[] = { 20000 };
 	struct e2e_checkout	 co;
@@ -61,7 +61,7 @@ Test(faults, a_dropped_connection_after_charging_is_settled_by_webhook)
 	e2e_gateway_control("reset=1");
 }
 
-Test(faults, a_gateway_error_is_settled_by_the_reconciler)
+E2E_TEST(faults, a_gateway_error_is_settled_by_the_reconciler)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -97,7 +97,7 @@ Test(faults, a_gateway_error_is_settled_by_the_reconciler)
 	e2e_gateway_control("reset=1");
 }
 
-Test(faults, a_gateway_timeout_is_settled_once)
+E2E_TEST(faults, a_gateway_timeout_is_settled_once)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -117,7 +117,7 @@ Test(faults, a_gateway_timeout_is_settled_once)
 	e2e_gateway_control("reset=1");
 }
 
-Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
+E2E_TEST(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
 {
 	struct e2e_checkout	 co;
 	struct e2e_resp		 r;
@@ -172,7 +172,7 @@ Test(faults, the_receipt_mail_arrives_and_failed_deliveries_retry)
  * and "will retry" in the link's activity, then delivered on the retry
  * and logged "sent". The stand-in's SMS switch is global, hence serial.
  */
-Test(faults, a_failed_text_message_is_retried_and_delivered)
+E2E_TEST(faults, a_failed_text_message_is_retried_and_delivered)
 {
 	static const long long	 totals[] = { 1500 };
 	struct strbuf		 out;
@@ -207,7 +207,7 @@ Test(faults, a_failed_text_message_is_retried_and_delivered)
 }
 
 /* A number the provider refuses for good is not retried. */
-Test(faults, a_refused_text_message_is_given_up_at_once)
+E2E_TEST(faults, a_refused_text_message_is_given_up_at_once)
 {
 	static const long long	 totals[] = { 1600 };
 	char			 ref[64], pre[32], tok[LINK_TOKEN_MAX + 1];
@@ -232,7 +232,7 @@ Test(faults, a_refused_text_message_is_given_up_at_once)
  * A pay link by email the mail server refuses (451): "send failed" with
  * "will retry", then delivered on the retry and logged "sent".
  */
-Test(faults, a_failed_link_mail_is_retried_and_delivered)
+E2E_TEST(faults, a_failed_link_mail_is_retried_and_delivered)
 {
 	static const long long	 totals[] = { 1700 };
 	struct e2e_staff	 s;

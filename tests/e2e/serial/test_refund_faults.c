@@ -14,7 +14,7 @@
 #include "e2e.h"
 #include "linkid.h"
 
-TestSuite(refund_faults, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(refund_faults, .init = e2e_init);
 
 /* Polls the stand-in until it has made want refunds, or seconds pass. */
 static long long
@@ -31,7 +31,7 @@ gateway_refunds_reach(long long want, int seconds)
 	return (n);
 }
 
-Test(refund_faults, a_gateway_500_is_sent_again_and_refunds_once)
+E2E_TEST(refund_faults, a_gateway_500_is_sent_again_and_refunds_once)
 {
 	static const long long	 totals[] = { 12000 };
 	struct e2e_paid		 pd;
@@ -61,7 +61,7 @@ Test(refund_faults, a_gateway_500_is_sent_again_and_refunds_once)
 	e2e_gateway_control("reset=1");
 }
 
-Test(refund_faults, an_answer_lost_after_refunding_is_learnt_once)
+E2E_TEST(refund_faults, an_answer_lost_after_refunding_is_learnt_once)
 {
 	static const long long	 totals[] = { 9000, 3000 };
 	struct e2e_paid		 pd;

@@ -13,7 +13,7 @@
 
 #include "e2e.h"
 
-TestSuite(settings, .init = e2e_init, .fini = e2e_invariants);
+TestSuite(settings, .init = e2e_init);
 
 /* Copies the customer's link; writes its URL path and id. */
 static void
@@ -27,7 +27,7 @@ copy(const struct e2e_staff *s, const char *ref, char *path, size_t pathlen,
 	(void)snprintf(path, pathlen, "%s", strstr(url, "/pay/"));
 }
 
-Test(settings, business_profile_qr_and_link_expiry)
+E2E_TEST(settings, business_profile_qr_and_link_expiry)
 {
 	static const long long	totals[] = { 3100 };
 	struct e2e_staff	s;
@@ -85,7 +85,7 @@ Test(settings, business_profile_qr_and_link_expiry)
 	e2e_resp_free(&r);
 }
 
-Test(settings, fee_rules)
+E2E_TEST(settings, fee_rules)
 {
 	struct e2e_staff	s;
 	struct e2e_resp		r;
@@ -121,7 +121,7 @@ Test(settings, fee_rules)
 	e2e_resp_free(&r);
 }
 
-Test(settings, message_template_is_what_is_sent)
+E2E_TEST(settings, message_template_is_what_is_sent)
 {
 	static const long long	totals[] = { 3200 };
 	struct e2e_staff	s;
@@ -174,7 +174,7 @@ Test(settings, message_template_is_what_is_sent)
  * Key rotation: a new key signs new links once active; retiring a key
  * shows how many working links it ends, and those links stop opening.
  */
-Test(settings, signing_key_rotation)
+E2E_TEST(settings, signing_key_rotation)
 {
 	static const long long	totals[] = { 3300 };
 	struct e2e_staff	s;
@@ -258,7 +258,7 @@ Test(settings, signing_key_rotation)
  * refuses a 17th, and any number of retired keys neither counts nor
  * stops the portal from loading its keys.
  */
-Test(settings, at_most_16_keys_in_use_and_retired_ones_do_not_count)
+E2E_TEST(settings, at_most_16_keys_in_use_and_retired_ones_do_not_count)
 {
 	struct e2e_staff	s;
 	struct e2e_resp		r;
@@ -358,7 +358,7 @@ shows_logo(const char *path, const char *hash)
  * to the field; once saved it is on the pay page, the printed invoice,
  * the receipt and the back office, at an address that names its content.
  */
-Test(settings, the_logo_is_checked_stored_and_shown)
+E2E_TEST(settings, the_logo_is_checked_stored_and_shown)
 {
 	struct e2e_checkout	 co;
 	struct e2e_staff	 s;
@@ -456,7 +456,7 @@ Test(settings, the_logo_is_checked_stored_and_shown)
 }
 
 /* The receipt layout chosen in Settings is the printed receipt's. */
-Test(settings, the_receipt_layout_setting_changes_the_printed_receipt)
+E2E_TEST(settings, the_receipt_layout_setting_changes_the_printed_receipt)
 {
 	struct e2e_checkout	 co;
 	struct e2e_staff	 s;
@@ -507,7 +507,7 @@ Test(settings, the_receipt_layout_setting_changes_the_printed_receipt)
 }
 
 /* The email template edited in Settings is the mail the customer gets. */
-Test(settings, the_email_template_is_what_is_mailed)
+E2E_TEST(settings, the_email_template_is_what_is_mailed)
 {
 	static const long long	 totals[] = { 3400 };
 	struct e2e_staff	 s;
