@@ -19,13 +19,11 @@
 #include "gwsig.h"
 #include "hook.h"
 #include "portal.h"
+#include "public_sql.h"
 #include "web.h"
 
 #define HOOK_MAX_SECRETS	4
 
-static const char	q_hook_settle[] =
-	"SELECT * FROM gateway_event_settle($1, $2, $3, $4, $5, $6, $7, $8,"
-	" $9, $10)";
 static const char	q_hook_refund[] = "SELECT refund_event($1, $2, $3)";
 
 enum hook_state_id {

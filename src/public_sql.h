@@ -1,6 +1,7 @@
 /*
- * The statements behind the customer's pages, in a header of their own so
- * the benchmark can run exactly these through pgbench (tests/bench).
+ * The statements behind the customer's pages and payments, in a header of
+ * their own so the benchmark can run exactly these through pgbench
+ * (tests/bench).
  */
 #ifndef PAYPORTAL_PUBLIC_SQL_H
 #define PAYPORTAL_PUBLIC_SQL_H
@@ -44,5 +45,10 @@ static const char	q_payment_settle[] =
 	"SELECT * FROM payment_settle($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char	q_payment_status[] =
 	"SELECT * FROM payment_receipt($1, $2)";
+
+/* A gateway event about a payment (sql/006_payments_rework.sql). */
+static const char	q_hook_settle[] =
+	"SELECT * FROM gateway_event_settle($1, $2, $3, $4, $5, $6, $7, $8,"
+	" $9, $10)";
 
 #endif
