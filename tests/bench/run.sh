@@ -185,14 +185,14 @@ payfail=$2
     "    WHERE c.external_ref = 'C-PAYB' || :n LIMIT 1 \\gset"
   "$top/build/pgbench-script" payment; } > "$dir/payment.sql"
 receipts() { psql_ -d payportal -tAc "SELECT count(*) FROM receipts"; }
-before=$(receipts)
+receipted=$(receipts)
 pgbench -n -M prepared -c 8 -j 2 -T "$seconds" -h "$dir/pg" -p "$pg_port" \
     -U postgres -D addr=127.0.0.1 -f "$dir/payment.sql" payportal \
     > "$dir/paysql.txt" 2>&1
 paysql=$(awk '/^tps = / { print $3; exit }' "$dir/paysql.txt")
 n=$(awk '/^number of transactions actually processed:/ { print $6 }' \
     "$dir/paysql.txt")
-[ "$(($(receipts) - before))" = "$n" ] || {
+[ "$(($(receipts) - receipted))" = "$n" ] || {
 	echo "bench: pgbench made $n payments but not as many receipts" >&2
 	cat "$dir/paysql.txt" >&2; exit 1; }
 psql_ -d postgres -c "CREATE DATABASE tpcb" >/dev/null
@@ -215,10 +215,25 @@ until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
 # What the payments alone take of the machine once they run steadily,
 # before the page's load: busy and idle time from /proc/stat.
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+# And of the processes the payments run through, by name, in clock ticks:
+# the database, the portal, the TLS proxy, the gateway stand-in and the
+# load generator, all on the same cores as the page's load.
+ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk '{
+		i = index($0, "("); j = length($0)
+		while (j > i && substr($0, j, 1) != ")") j--
+		comm = substr($0, i + 1, j - i - 1)
+		split(substr($0, j + 2), f, " ")
+		if (comm == "postgres") k = 1; else if (comm == "payportal") k = 2
+		else if (comm == "haproxy") k = 3; else if (comm == "standin-fast") k = 4
+		else if (comm == "payload") k = 5; else next
+		t[k] += f[12] + f[13] }
+	END { print t[1] + 0, t[2] + 0, t[3] + 0, t[4] + 0, t[5] + 0 }'
+}
 sleep 3
-before=$(busy)
+before="$(busy) $(ticks)"
 sleep 3
-after=$(busy)
+after="$(busy) $(ticks)"
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
     "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
 wait $loadpid
@@ -243,9 +258,13 @@ awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
 	    l, p, l / p, (l / p >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
-echo "$before $after" | awk '{ b = $3 - $1; i = $4 - $2
+echo "$before $after" | awk '{ b = $8 - $1; i = $9 - $2
 	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
-	    100 * b / (b + i) }'
+	    100 * b / (b + i)
+	printf "    PostgreSQL %.0f%%, portal %.0f%%, HAProxy %.0f%%, gateway stand-in %.0f%%, load generator %.0f%%\n",
+	    100 * ($10 - $3) / (b + i), 100 * ($11 - $4) / (b + i),
+	    100 * ($12 - $5) / (b + i), 100 * ($13 - $6) / (b + i),
+	    100 * ($14 - $7) / (b + i) }'
 
 fi
 # The back office: customer search and the admins' activity view, p99
