@@ -87,7 +87,7 @@ BEGIN
 		RETURN;
 	END IF;
 
-	rid := nextval(pg_get_serial_sequence('receipts', 'id'));
+	rid := nextval('receipts_id_seq');
 	INSERT INTO receipt_allocations (receipt_id, invoice_id, amount)
 	SELECT rid, x.invoice_id, x.amount FROM attempt_allocations x
 	WHERE x.attempt_id = a.id;
