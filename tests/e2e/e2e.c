@@ -17,6 +17,11 @@
 #include "linkid.h"
 
 static PGconn	*e2e_conn;
+/*
+ * Set in a test's own threads, where Criterion cannot raise an assertion:
+ * a request that gets no answer leaves status 0 for the test to check.
+ */
+static __thread int	 e2e_in_worker;
 
 static size_t	e2e_write(char *, size_t, size_t, void *);
 static void	e2e_gateway_post(const char *, const char *, const char *,
@@ -35,6 +40,12 @@ e2e_env(const char *name)
 	if ((v = getenv(name)) == NULL || *v == '\0')
 		cr_assert_fail("%s is not set: run through 'make test'", name);
 	return (v);
+}
+
+void
+e2e_worker(void)
+{
+	e2e_in_worker = 1;
 }
 
 void
@@ -98,8 +109,14 @@ e2e_http(const struct e2e_req *rq, struct e2e_resp *r)
 	if (rq->method != NULL)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
 	rc = curl_easy_perform(c);
-	cr_assert_eq(rc, CURLE_OK, "%s: %s", rq->path, curl_easy_strerror(rc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	if (rc != CURLE_OK && e2e_in_worker)
+		strbuf_appendf(&r->body, "%s: %s", rq->path,
+		    curl_easy_strerror(rc));
+	else
+		cr_assert_eq(rc, CURLE_OK, "%s: %s", rq->path,
+		    curl_easy_strerror(rc));
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_mime_free(mime);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
@@ -557,9 +574,13 @@ e2e_gateway_post(const char *path, const char *auth, const char *body,
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if (body != NULL)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	cr_assert_eq(curl_easy_perform(c), CURLE_OK, "gateway %s", path);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	cr_assert(status < 500, "gateway %s: %ld", path, status);
+	status = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (!e2e_in_worker) {
+		cr_assert(status != 0, "gateway %s: no answer", path);
+		cr_assert(status < 500, "gateway %s: %ld", path, status);
+	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	(void)strbuf_cstr(out);
@@ -574,6 +595,12 @@ e2e_pm_body(const char *body, char *out, size_t len)
 	strbuf_init(&b);
 	e2e_gateway_post("/v1/payment_methods", "pk_test_e2e", body, NULL, &b);
 	p = strstr(strbuf_cstr(&b), "\"id\":\"pm_");
+	if (p == NULL && e2e_in_worker) {
+		/* The confirm without one is refused; the test sees that. */
+		out[0] = '\0';
+		strbuf_free(&b);
+		return;
+	}
 	cr_assert(p != NULL, "no payment method: %s", strbuf_cstr(&b));
 	p += 6;
 	q = strchr(p, '"');

@@ -36,6 +36,7 @@ struct e2e_req {
 };
 
 void		 e2e_init(void);
+void		 e2e_worker(void);
 const char	*e2e_env(const char *);
 void		 e2e_http(const struct e2e_req *, struct e2e_resp *);
 void		 e2e_get(const char *, struct e2e_resp *);
