@@ -336,11 +336,12 @@ E2E_TEST(pay, twenty_submits_at_once_are_one_charge)
 		b[i].pm = pm;
 		cr_assert_eq(pthread_create(&t[i], NULL, burst_one, &b[i]), 0);
 	}
-	for (i = 0; i < 20; i++) {
+	/* All joined first: the threads write into b until they end. */
+	for (i = 0; i < 20; i++)
 		pthread_join(t[i], NULL);
+	for (i = 0; i < 20; i++)
 		cr_assert_eq(b[i].status, 303, "submit %d: %ld", i,
 		    b[i].status);
-	}
 	cr_assert_eq(e2e_gateway_intents(co.attempt), 1);
 	cr_assert_eq(paid_of(1), 500);
 	cr_assert_eq(q_link("SELECT count(*) FROM receipts r JOIN "
@@ -414,9 +415,10 @@ E2E_TEST(pay, fifty_concurrent_attempts_never_overpay, .timeout = 180)
 		x[i].attempt[0] = '\0';
 		cr_assert_eq(pthread_create(&t[i], NULL, racer_run, &x[i]), 0);
 	}
+	for (i = 0; i < 50; i++)
+		pthread_join(t[i], NULL);
 	paid = 0;
 	for (i = 0; i < 50; i++) {
-		pthread_join(t[i], NULL);
 		cr_assert(x[i].status != 0, "attempt %d: no answer", i);
 		paid += x[i].paid;
 	}

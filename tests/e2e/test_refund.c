@@ -353,8 +353,10 @@ E2E_TEST(refund, the_same_refund_twice_is_one_refund)
 		cr_assert_eq(pthread_create(&th[i], NULL, twice_begin, &t[i]),
 		    0);
 	news = 0;
-	for (i = 0; i < 2; i++) {
+	/* Both joined first: each writes its result until it ends. */
+	for (i = 0; i < 2; i++)
 		cr_assert_eq(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 2; i++) {
 		if (strcmp(t[i].result, "new 3000") == 0)
 			news++;
 		else
