@@ -206,6 +206,10 @@ tpcb=$(awk '/^tps = / { print $3; exit }' "$dir/tpcb.txt")
 # that what runs meanwhile is the payments, not customers browsing), and
 # the page's rate measured meanwhile.
 quiesce
+# The page unloaded again, just before: the machine's speed drifts over a
+# run (other guests share its host), so the rate the loaded one is
+# compared with is taken seconds before it, not minutes.
+wrk_run unloaded "${url#https://localhost:$https_port}"
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 payload "$flypaths" "$flysels" 200 $((seconds + 9)) "$dir/inflight.ready" \
@@ -239,6 +243,7 @@ wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
 wait $loadpid
 curl -s -o /dev/null -d "delay_ms=0" "http://127.0.0.1:$gw_port/_control"
 loaded=$(rps loaded)
+unloaded=$(rps unloaded)
 slowpaid=$(cut -d' ' -f1 "$dir/inflight.txt")
 
 printf '\n'
@@ -253,8 +258,8 @@ awk -v q="$paysql" -v t="$tpcb" 'BEGIN {
 	printf "  the payments\047 statements alone (pgbench, 8 clients): %.0f/s = %.2f of TPC-B\n",
 	    q, q / t }'
 echo "the page while 200 customers' payments wait 2 s each for the gateway"
-awk -v l="$loaded" -v p="$page" -v d="$slowpaid" 'BEGIN {
-	printf "  /pay/<token>: %.0f req/s loaded, %.0f unloaded: %.2f   (target >= 0.80: %s)\n",
+awk -v l="$loaded" -v p="$unloaded" -v d="$slowpaid" 'BEGIN {
+	printf "  /pay/<token>: %.0f req/s loaded, %.0f unloaded just before: %.2f   (target >= 0.80: %s)\n",
 	    l, p, l / p, (l / p >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
