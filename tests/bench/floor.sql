@@ -49,7 +49,7 @@ n AS (
 w AS (
 	INSERT INTO receipts (id, number, year, seq, attempt_id, customer_id,
 	    currency, amount, fee, total, method, gateway_ref)
-	SELECT r.id, format('R%s-%s', y.year, lpad(n.last::text, 6, '0')),
+	SELECT r.id, receipt_number(y.year, n.last),
 	    y.year, n.last, :att, :cust, 'USD', 1, 0, 1, 'card', 'pi_' || :att
 	FROM r, y, n),
 e AS (

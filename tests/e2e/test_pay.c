@@ -591,3 +591,41 @@ E2E_TEST(pay, too_many_declines_are_limited)
 	cr_assert_eq(q_link("SELECT count(*) FROM link_events WHERE link_id = "
 	    "$1 AND detail->>'code' = 'rate_limited'"), 1);
 }
+
+/*
+ * The millionth receipt of a year keeps all seven digits: cut to six, its
+ * number would be the hundred-thousandth's, and the settle would fail on
+ * the numbers' unique index with the customer charged. Tried inside a
+ * transaction that is rolled back, so the year's numbers stay gapless.
+ */
+E2E_TEST(pay, receipt_numbers_keep_every_digit_past_999999)
+{
+	char		 attempt[64], cref[64], cpre[32], *v, *want;
+	const char	*p[1] = { attempt };
+
+	e2e_pending(10000, 0, "pm_e2e_digits", "30 minutes", attempt, cref,
+	    sizeof(cref), cpre, sizeof(cpre));
+	e2e_sql("BEGIN", 0, NULL);
+	e2e_sql("INSERT INTO receipt_counters AS c (year, last) "
+	    "SELECT extract(year FROM now() AT TIME ZONE timezone)::integer, "
+	    "999999 FROM business ON CONFLICT (year) DO UPDATE SET "
+	    "last = 999999", 0, NULL);
+	v = e2e_value("SELECT o_receipt FROM payment_settle($1::uuid, true, "
+	    "'pi_' || $1, 'visa', '4242', NULL, NULL, 'e2e', NULL)", 1, p);
+	want = e2e_value("SELECT format('R%s-1000000', extract(year FROM "
+	    "now() AT TIME ZONE timezone)::integer) FROM business", 0, NULL);
+	e2e_sql("ROLLBACK", 0, NULL);
+	cr_assert_str_eq(v, want);
+	free(v);
+	free(want);
+
+	/* Let the attempt go, so that nothing stays held. */
+	v = e2e_value("SELECT o_state FROM payment_settle($1, false, NULL, "
+	    "NULL, NULL, 'e2e', 'a test of receipt numbers', 'e2e', NULL)", 1,
+	    p);
+	cr_assert_str_eq(v, "failed");
+	free(v);
+	cr_assert_eq(e2e_count("SELECT count(*) FROM invoices v JOIN "
+	    "attempt_allocations x ON x.invoice_id = v.id WHERE "
+	    "x.attempt_id = $1 AND v.reserved = 0 AND v.paid = 0", 1, p), 1);
+}
