@@ -280,8 +280,7 @@ curl -s -o /dev/null -d "delay_ms=0" "http://127.0.0.1:$gw_port/_control"
 # And unloaded just after, for the same reason, once what the payments
 # left to vacuum and write out is done, as it was before.
 quiesce
-wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
-    "$base${url#https://localhost:$https_port}" > "$dir/after.wrk"
+wrk_run after "${url#https://localhost:$https_port}"
 loaded=$(rps loaded)
 unloaded=$(rps unloaded)
 unloaded_after=$(rps after)
