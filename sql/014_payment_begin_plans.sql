@@ -125,10 +125,10 @@ BEGIN
 		RETURN;
 	END IF;
 
-	-- Lock in id order, as payment_settle does, so two payments over the
-	-- same invoices cannot deadlock.
 	-- The customer's invoices by number, in the form's order (NULL for
-	-- a number that is not theirs), then locked in id order.
+	-- a number that is not theirs), then locked in id order, as
+	-- payment_settle locks them, so two payments over the same invoices
+	-- cannot deadlock.
 	FOR i IN 1 .. n LOOP
 		SELECT v.id INTO inv_id FROM invoices v
 		WHERE v.number = p_numbers[i] AND v.customer_id = l.customer_id;
