@@ -151,6 +151,14 @@ ticks() {
 	END { print t[1] + 0, t[2] + 0, t[3] + 0, t[4] + 0, t[5] + 0 }'
 }
 hz=$(getconf CLK_TCK)
+# Both, at the start and the end of a window: sample LEAD SECONDS prints
+# busy idle and the five processes' ticks, twice.
+sample() {
+	sleep "$1"
+	start="$(busy) $(ticks)"
+	sleep "$2"
+	echo "$start $(busy) $(ticks)"
+}
 
 # BENCH_ONLY=backoffice runs the back-office part alone (and payments
 # the rest alone).
@@ -195,10 +203,7 @@ quiesce
 # Meanwhile, each process's CPU per payment, over the middle of the run.
 payload "$paypaths" "$paysels" 8 "$seconds" > "$dir/payments.txt" &
 loadpid=$!
-sleep $((seconds / 4))
-paystart=$(ticks)
-sleep $((seconds / 2))
-payend=$(ticks)
+paywin=$(sample $((seconds / 4)) $((seconds / 2)))
 wait $loadpid
 set -- $(cat "$dir/payments.txt")
 payments=$1
@@ -237,10 +242,7 @@ pgbench -n -M prepared -c 1 -T $((seconds / 2 + 2)) -h "$dir/pg" -p "$pg_port" \
     -f "$top/tests/bench/floor.sql" payportal > "$dir/floor.txt" 2>&1 &
 loadpid=$!
 # The ticks of a connection's backend go with it: counted while it runs.
-sleep 1
-floorstart=$(ticks)
-sleep $((seconds / 2))
-floorend=$(ticks)
+floorwin=$(sample 1 $((seconds / 2)))
 wait $loadpid
 floorn=$(awk '/^number of transactions actually processed:/ { print $6 }' \
     "$dir/floor.txt")
@@ -269,10 +271,7 @@ payload "$flypaths" "$flysels" 200 $((seconds + 9)) "$dir/inflight.ready" \
     > "$dir/inflight.txt" &
 loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
-sleep 3
-before="$(busy) $(ticks)"
-sleep 3
-after="$(busy) $(ticks)"
+inflight=$(sample 3 3)
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
     "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
 wait $loadpid
@@ -298,13 +297,13 @@ awk -v q="$paysql" -v t="$tpcb" 'BEGIN {
 	printf "  the payments\047 statements alone (pgbench, 8 clients): %.0f/s = %.2f of TPC-B\n",
 	    q, q / t }'
 # CPU per payment: each process's ticks over the window, at the run's rate.
-echo "$paystart $payend $floorstart $floorend" | awk -v hz="$hz" \
+echo "$paywin $floorwin" | awk -v hz="$hz" \
     -v r="$payments" -v s="$seconds" -v w=$((seconds / 2)) -v ft="$floortps" \
     -v t="$tpcb" -v cores="$(nproc)" '{
 	k = 1000 / hz / (r / s * w)
-	pg = ($6 - $1) * k; po = ($7 - $2) * k; hp = ($8 - $3) * k
-	gw = ($9 - $4) * k; ld = ($10 - $5) * k
-	fl = ($16 - $11) * 1000 / hz / (ft * w)
+	pg = ($10 - $3) * k; po = ($11 - $4) * k; hp = ($12 - $5) * k
+	gw = ($13 - $6) * k; ld = ($14 - $7) * k
+	fl = ($24 - $17) * 1000 / hz / (ft * w)
 	printf "  CPU per payment, ms: PostgreSQL %.2f, portal %.2f, HAProxy %.2f, gateway stand-in %.2f, load generator %.2f\n",
 	    pg, po, hp, gw, ld
 	printf "  the database\047s floor (tests/bench/floor.sql, 1 client): PostgreSQL %.2f ms per payment\n", fl
@@ -320,7 +319,7 @@ awk -v l="$loaded" -v p="$unloaded" -v a="$unloaded_after" -v d="$slowpaid" 'BEG
 	    l / m, (l / m >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
-echo "$before $after" | awk '{ b = $8 - $1; i = $9 - $2
+echo "$inflight" | awk '{ b = $8 - $1; i = $9 - $2
 	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
 	    100 * b / (b + i)
 	printf "    PostgreSQL %.0f%%, portal %.0f%%, HAProxy %.0f%%, gateway stand-in %.0f%%, load generator %.0f%%\n",

@@ -712,6 +712,17 @@ e2e_pending(long long total, long long amount, const char *pm,
 	free(v);
 }
 
+/* How many of an attempt's invoices hold nothing reserved and nothing paid. */
+long long
+e2e_untouched(const char *attempt)
+{
+	const char	*p[1] = { attempt };
+
+	return (e2e_count("SELECT count(*) FROM invoices v JOIN "
+	    "attempt_allocations x ON x.invoice_id = v.id WHERE "
+	    "x.attempt_id = $1 AND v.reserved = 0 AND v.paid = 0", 1, p));
+}
+
 /* A call of the gateway's API with the portal's secret key. */
 void
 e2e_gateway_api(const char *path, const char *body, const char *key,

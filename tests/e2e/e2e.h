@@ -86,6 +86,7 @@ void		 e2e_pm(const char *, char *, size_t);
 void		 e2e_pm_bank(const char *, char *, size_t);
 void		 e2e_confirm(const struct e2e_checkout *, const char *,
 		    const char *, const char *, struct e2e_resp *);
+long long	 e2e_untouched(const char *);
 void		 e2e_pending(long long, long long, const char *, const char *,
 		    char *, char *, size_t, char *, size_t);
 void		 e2e_checkout_new(long long, char *, size_t, char *, size_t,
