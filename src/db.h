@@ -17,6 +17,8 @@ struct http_request;
 void		db_bind(struct kore_pgsql *, struct http_request *);
 enum db_status	db_send(struct kore_pgsql *, const char *, int,
 		    const char **);
+enum db_status	db_send_prepared(struct kore_pgsql *, const char *, int,
+		    const char **);
 enum db_status	db_send_binary(struct kore_pgsql *, const char *, int,
 		    const char **);
 enum db_status	db_poll(struct kore_pgsql *, const char *);

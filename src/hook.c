@@ -220,7 +220,7 @@ hook_send_settle(struct hook_state *st, const char **p)
 	    "declined");
 	p[9] = ok ? NULL : (st->result.message[0] != '\0' ?
 	    st->result.message : "The payment was declined.");
-	return (db_send(&st->sql, q_hook_settle, 10, p));
+	return (db_send_prepared(&st->sql, q_hook_settle, 10, p));
 }
 
 static int

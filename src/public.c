@@ -379,7 +379,7 @@ public_query(struct http_request *req)
 		p[3] = st->kind == PUBLIC_PAGE ? "true" : "false";
 		/* A form already paid (or declined) shows how it went. */
 		p[4] = st->kind == PUBLIC_CONFIRM ? st->attempt : NULL;
-		r = db_send(&st->sql, q_public_view, 5, p);
+		r = db_send_prepared(&st->sql, q_public_view, 5, p);
 		break;
 	case STEP_INVOICE:
 		p[0] = st->uuid;
@@ -389,18 +389,18 @@ public_query(struct http_request *req)
 	case STEP_BEGIN:
 		pay_begin_params(&st->begin, &st->view, &st->form, st->attempt,
 		    st->uuid, st->addr, st->ua, p);
-		r = db_send(&st->sql, q_payment_begin, 8, p);
+		r = db_send_prepared(&st->sql, q_payment_begin, 8, p);
 		break;
 	case STEP_SETTLE:
 		gateway_settle_params(&st->result, st->attempt, "customer",
 		    amount, sizeof(amount), p);
-		r = db_send(&st->sql, q_payment_settle, 9, p);
+		r = db_send_prepared(&st->sql, q_payment_settle, 9, p);
 		break;
 	case STEP_STATUS:
 	default:
 		p[0] = st->uuid;
 		p[1] = st->attempt;
-		r = db_send(&st->sql, q_payment_status, 2, p);
+		r = db_send_prepared(&st->sql, q_payment_status, 2, p);
 		break;
 	}
 	return (db_sent(req, r, PUBLIC_STATE_WAIT));
