@@ -135,6 +135,10 @@ p99() { awk '$1 == "99%" { print $2 }' "$dir/$1.wrk"; }
 
 # Busy and idle time of the machine from /proc/stat.
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+# The host's own noise: the time other guests took from this machine's
+# cores (steal) and all time, in ticks; steal_pct BEFORE AFTER.
+steal() { awk '$1 == "cpu" { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+steal_pct() { echo "$1 $2" | awk '{ printf "%.0f", $4 > $2 ? 100 * ($3 - $1) / ($4 - $2) : 0 }'; }
 # And of the processes a payment runs through, by name, in clock ticks:
 # the database, the portal, the TLS proxy, the gateway stand-in and the
 # load generator, all on the same cores.
@@ -264,22 +268,31 @@ quiesce
 # The page unloaded again, just before: the machine's speed drifts over a
 # run (other guests share its host), so the rate the loaded one is
 # compared with is taken seconds before it, not minutes.
+s0=$(steal)
 wrk_run unloaded "${url#https://localhost:$https_port}"
+stealpre=$(steal_pct "$s0" "$(steal)")
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 payload "$flypaths" "$flysels" 200 $((seconds + 9)) "$dir/inflight.ready" \
     > "$dir/inflight.txt" &
 loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
-inflight=$(sample 3 3)
+sleep 3
+r0=$(receipts)
+inflight=$(sample 0 3)
+flyrate=$(( ($(receipts) - r0) / 3 ))
+s0=$(steal)
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
     "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
+stealload=$(steal_pct "$s0" "$(steal)")
 wait $loadpid
 curl -s -o /dev/null -d "delay_ms=0" "http://127.0.0.1:$gw_port/_control"
 # And unloaded just after, for the same reason, once what the payments
 # left to vacuum and write out is done, as it was before.
 quiesce
+s0=$(steal)
 wrk_run after "${url#https://localhost:$https_port}"
+stealpost=$(steal_pct "$s0" "$(steal)")
 loaded=$(rps loaded)
 unloaded=$(rps unloaded)
 unloaded_after=$(rps after)
@@ -311,17 +324,26 @@ echo "$paywin $floorwin" | awk -v hz="$hz" \
 	printf "  ceiling with that floor and the rest as above: %d cores / %.2f ms = %.0f/s = %.2f of TPC-B\n",
 	    cores, fl + po + hp + gw + ld, c, c / t }'
 echo "the page while 200 customers' payments wait 2 s each for the gateway"
-awk -v l="$loaded" -v p="$unloaded" -v a="$unloaded_after" -v d="$slowpaid" 'BEGIN {
+awk -v l="$loaded" -v p="$unloaded" -v a="$unloaded_after" -v d="$slowpaid" \
+    -v sl="$stealload" -v sp="$stealpre" -v sa="$stealpost" 'BEGIN {
 	m = (p + a) / 2
 	printf "  /pay/<token>: %.0f req/s loaded; unloaded %.0f just before, %.0f just after\n",
 	    l, p, a
+	printf "  the host\047s steal (other guests\047 share of these cores): %d%% loaded; %d%% before, %d%% after\n",
+	    sl, sp, sa
 	printf "  loaded / unloaded (their mean): %.2f   (target >= 0.80: %s)\n",
 	    l / m, (l / m >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
-echo "$inflight" | awk '{ b = $8 - $1; i = $9 - $2
+echo "$inflight" | awk -v n="$flyrate" -v hz="$hz" -v cores="$(nproc)" '{
+	b = $8 - $1; i = $9 - $2
 	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
 	    100 * b / (b + i)
+	# The page keeps 0.80 of its rate only if they take at most a fifth.
+	if (n > 0)
+		printf "    at %d payments/s: %.1f ms of CPU each (PostgreSQL %.1f); 0.80 leaves them %.1f ms\n",
+		    n, b * 1000 / hz / 3 / n, ($10 - $3) * 1000 / hz / 3 / n,
+		    0.2 * cores * 1000 / n
 	printf "    PostgreSQL %.0f%%, portal %.0f%%, HAProxy %.0f%%, gateway stand-in %.0f%%, load generator %.0f%%\n",
 	    100 * ($10 - $3) / (b + i), 100 * ($11 - $4) / (b + i),
 	    100 * ($12 - $5) / (b + i), 100 * ($13 - $6) / (b + i),
