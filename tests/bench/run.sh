@@ -335,15 +335,13 @@ awk -v l="$loaded" -v p="$unloaded" -v a="$unloaded_after" -v d="$slowpaid" \
 	    l / m, (l / m >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
-echo "$inflight" | awk -v n="$flyrate" -v hz="$hz" -v cores="$(nproc)" '{
+echo "$inflight" | awk -v n="$flyrate" -v hz="$hz" '{
 	b = $8 - $1; i = $9 - $2
 	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
 	    100 * b / (b + i)
-	# The page keeps 0.80 of its rate only if they take at most a fifth.
 	if (n > 0)
-		printf "    at %d payments/s: %.1f ms of CPU each (PostgreSQL %.1f); 0.80 leaves them %.1f ms\n",
-		    n, b * 1000 / hz / 3 / n, ($10 - $3) * 1000 / hz / 3 / n,
-		    0.2 * cores * 1000 / n
+		printf "    at %d payments/s: %.1f ms of CPU each (PostgreSQL %.1f)\n",
+		    n, b * 1000 / hz / 3 / n, ($10 - $3) * 1000 / hz / 3 / n
 	printf "    PostgreSQL %.0f%%, portal %.0f%%, HAProxy %.0f%%, gateway stand-in %.0f%%, load generator %.0f%%\n",
 	    100 * ($10 - $3) / (b + i), 100 * ($11 - $4) / (b + i),
 	    100 * ($12 - $5) / (b + i), 100 * ($13 - $6) / (b + i),
