@@ -16,6 +16,7 @@ db_bind(struct kore_pgsql *sql, struct http_request *req)
 	kore_pgsql_bind_request(sql, req);
 }
 
+static enum db_status	db_take(struct kore_pgsql *);
 static enum db_status	db_send_as(struct kore_pgsql *, const char *, int,
 			    const char **, int);
 static int		db_prepare(PGconn *, const char *, const char *, int,
@@ -66,9 +67,12 @@ db_send_binary(struct kore_pgsql *sql, const char *query, int n,
 	return (db_send_as(sql, query, n, values, KORE_PGSQL_FORMAT_BINARY));
 }
 
+/*
+ * A connection from the pool: DB_DONE when the handle has one, DB_WAIT
+ * when every connection is busy and the request was queued.
+ */
 static enum db_status
-db_send_as(struct kore_pgsql *sql, const char *query, int n,
-    const char **values, int format)
+db_take(struct kore_pgsql *sql)
 {
 	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC)) {
 		if (sql->state == KORE_PGSQL_STATE_INIT)
@@ -76,6 +80,17 @@ db_send_as(struct kore_pgsql *sql, const char *query, int n,
 		kore_pgsql_logerror(sql);
 		return (DB_FAILED);
 	}
+	return (DB_DONE);
+}
+
+static enum db_status
+db_send_as(struct kore_pgsql *sql, const char *query, int n,
+    const char **values, int format)
+{
+	enum db_status	r;
+
+	if ((r = db_take(sql)) != DB_DONE)
+		return (r);
 	if (!kore_pgsql_query_param_fields(sql, query, format, n,
 	    values, NULL, NULL)) {
 		kore_pgsql_logerror(sql);
@@ -97,15 +112,12 @@ db_send_prepared(struct kore_pgsql *sql, const char *query, int n,
 	struct db_prepared	*c, *slot;
 	PGconn			*conn;
 	char			 name[16], err[256];
+	enum db_status		 r;
 	size_t			 i;
 	int			 id, pid;
 
-	if (!kore_pgsql_setup(sql, DB_NAME, KORE_PGSQL_ASYNC)) {
-		if (sql->state == KORE_PGSQL_STATE_INIT)
-			return (DB_WAIT);
-		kore_pgsql_logerror(sql);
-		return (DB_FAILED);
-	}
+	if ((r = db_take(sql)) != DB_DONE)
+		return (r);
 	for (id = 0; id < db_nstmts && db_stmts[id] != query; id++)
 		;
 	if (id == db_nstmts) {

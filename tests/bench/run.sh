@@ -136,9 +136,14 @@ p99() { awk '$1 == "99%" { print $2 }' "$dir/$1.wrk"; }
 # Busy and idle time of the machine from /proc/stat.
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 # The host's own noise: the time other guests took from this machine's
-# cores (steal) and all time, in ticks; steal_pct BEFORE AFTER.
+# cores (steal) and all time, in ticks.
 steal() { awk '$1 == "cpu" { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
-steal_pct() { echo "$1 $2" | awk '{ printf "%.0f", $4 > $2 ? 100 * ($3 - $1) / ($4 - $2) : 0 }'; }
+# stolen COMMAND...: runs it, then prints the host's steal meanwhile, in %.
+stolen() {
+	s0=$(steal)
+	"$@"
+	echo "$s0 $(steal)" | awk '{ printf "%.0f", $4 > $2 ? 100 * ($3 - $1) / ($4 - $2) : 0 }'
+}
 # And of the processes a payment runs through, by name, in clock ticks:
 # the database, the portal, the TLS proxy, the gateway stand-in and the
 # load generator, all on the same cores.
@@ -268,9 +273,7 @@ quiesce
 # The page unloaded again, just before: the machine's speed drifts over a
 # run (other guests share its host), so the rate the loaded one is
 # compared with is taken seconds before it, not minutes.
-s0=$(steal)
-wrk_run unloaded "${url#https://localhost:$https_port}"
-stealpre=$(steal_pct "$s0" "$(steal)")
+stealpre=$(stolen wrk_run unloaded "${url#https://localhost:$https_port}")
 curl -s -o /dev/null -d "delay_ms=2000" "http://127.0.0.1:$gw_port/_control"
 rm -f "$dir/inflight.ready"
 payload "$flypaths" "$flysels" 200 $((seconds + 9)) "$dir/inflight.ready" \
@@ -279,20 +282,20 @@ loadpid=$!
 until [ -e "$dir/inflight.ready" ]; do sleep 0.2; done
 sleep 3
 r0=$(receipts)
-inflight=$(sample 0 3)
-flyrate=$(( ($(receipts) - r0) / 3 ))
-s0=$(steal)
-wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
-    "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
-stealload=$(steal_pct "$s0" "$(steal)")
+flywin=3
+inflight=$(sample 0 $flywin)
+flyrate=$(( ($(receipts) - r0) / flywin ))
+wrk_loaded() {
+	wrk -t2 -c"$conns" -d"${seconds}s" --latency -H "User-Agent: payportal-bench" \
+	    "$base${url#https://localhost:$https_port}" > "$dir/loaded.wrk"
+}
+stealload=$(stolen wrk_loaded)
 wait $loadpid
 curl -s -o /dev/null -d "delay_ms=0" "http://127.0.0.1:$gw_port/_control"
 # And unloaded just after, for the same reason, once what the payments
 # left to vacuum and write out is done, as it was before.
 quiesce
-s0=$(steal)
-wrk_run after "${url#https://localhost:$https_port}"
-stealpost=$(steal_pct "$s0" "$(steal)")
+stealpost=$(stolen wrk_run after "${url#https://localhost:$https_port}")
 loaded=$(rps loaded)
 unloaded=$(rps unloaded)
 unloaded_after=$(rps after)
@@ -335,13 +338,13 @@ awk -v l="$loaded" -v p="$unloaded" -v a="$unloaded_after" -v d="$slowpaid" \
 	    l / m, (l / m >= 0.8) ? "met" : "NOT met"
 	printf "  payments completed meanwhile: %d\n", d
 }'
-echo "$inflight" | awk -v n="$flyrate" -v hz="$hz" '{
+echo "$inflight" | awk -v n="$flyrate" -v w="$flywin" -v hz="$hz" '{
 	b = $8 - $1; i = $9 - $2
 	printf "  CPU the payments in flight take alone: %.0f%% of the machine\n",
 	    100 * b / (b + i)
 	if (n > 0)
 		printf "    at %d payments/s: %.1f ms of CPU each (PostgreSQL %.1f)\n",
-		    n, b * 1000 / hz / 3 / n, ($10 - $3) * 1000 / hz / 3 / n
+		    n, b * 1000 / hz / w / n, ($10 - $3) * 1000 / hz / w / n
 	printf "    PostgreSQL %.0f%%, portal %.0f%%, HAProxy %.0f%%, gateway stand-in %.0f%%, load generator %.0f%%\n",
 	    100 * ($10 - $3) / (b + i), 100 * ($11 - $4) / (b + i),
 	    100 * ($12 - $5) / (b + i), 100 * ($13 - $6) / (b + i),
