@@ -142,7 +142,7 @@ steal() { awk '$1 == "cpu" { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' 
 stolen() {
 	s0=$(steal)
 	"$@"
-	echo "$s0 $(steal)" | awk '{ printf "%.0f", $4 > $2 ? 100 * ($3 - $1) / ($4 - $2) : 0 }'
+	echo "$s0 $(steal)" | awk '{ printf "%.0f", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }'
 }
 # And of the processes a payment runs through, by name, in clock ticks:
 # the database, the portal, the TLS proxy, the gateway stand-in and the
